@@ -1,0 +1,479 @@
+//! `kanon apply`: evaluate manifests offline and report.
+
+use crate::exit;
+use crate::input::{self, Input};
+use crate::pipeline;
+use crate::progress::Progress;
+use clap::{Args, ValueEnum};
+use kanon_core::{manifest, Evaluation, Labels, Operation, Verdict};
+use kanon_engine::{Engine, Namespaces, PolicySet};
+use kanon_pss::{LevelVersion, NamespacePolicy, PssConfig};
+use kanon_report::{
+    junit::JunitSink, policy_report::ReportApi, policy_report::ReportSink, sarif::SarifSink,
+    table::TableOptions, table::TableSink, Format, Sink, Timestamp,
+};
+use serde_json::Value;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+/// Output formats of `apply`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum OutputFormat {
+    /// Findings grouped by resource, for people.
+    Table,
+    /// PolicyReports as JSON (a List).
+    Json,
+    /// PolicyReports as YAML (a List).
+    Yaml,
+    /// SARIF 2.1.0 for code-scanning UIs.
+    Sarif,
+    /// JUnit XML for CI test reports.
+    Junit,
+}
+
+/// Policy Report API to write with `-o json|yaml`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ReportFormat {
+    /// wgpolicyk8s.io/v1alpha2 PolicyReport / ClusterPolicyReport.
+    Wgpolicyk8s,
+    /// openreports.io/v1alpha1 Report / ClusterReport.
+    Openreports,
+}
+
+/// When to colour the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ColorChoice {
+    /// When standard output is a terminal and NO_COLOR is not set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  kanon apply -f manifests/                      # built-in defaults: PSS baseline enforced, restricted warned
+  kanon apply --pss baseline:v1.23 -f pod.yaml   # one level and version for every namespace
+  kanon apply -f dir/ -o yaml > reports.yaml     # PolicyReports
+  cat x.yaml | kanon apply -f -
+
+Namespaces: a Namespace in the input with pod-security.kubernetes.io/<mode>[-version] labels
+(modes enforce, warn, audit) sets the levels of the resources in it; --pss-namespace-labels gives
+labels for namespaces not in the input; other namespaces use the defaults.
+
+Exit codes: 0 no failures, 1 a policy failed (or could not be evaluated), 2 bad usage or unreadable input.")]
+pub(crate) struct ApplyArgs {
+    /// Manifests: files, directories (recursive: .yaml, .yml, .json; hidden entries skipped), or
+    /// `-` for standard input. Repeatable.
+    #[arg(short = 'f', long = "filename", value_name = "PATH", required = true)]
+    files: Vec<String>,
+
+    /// Check every resource against one Pod Security Standards level, as enforce, ignoring
+    /// namespace labels: LEVEL[:VERSION] with LEVEL privileged|baseline|restricted and VERSION
+    /// latest or v1.N (default latest).
+    #[arg(long, value_name = "LEVEL[:VERSION]", value_parser = parse_level_version)]
+    pss: Option<LevelVersion>,
+
+    /// Labels for namespaces not in the input: a YAML file mapping namespace names to label
+    /// maps, or Namespace manifests.
+    #[arg(long, value_name = "FILE")]
+    pss_namespace_labels: Option<PathBuf>,
+
+    /// Pod Security Admission's exact behaviour: workloads (Deployments, Jobs...) whose pod
+    /// template violates the enforce level only warn, instead of failing.
+    #[arg(long)]
+    psa_compat: bool,
+
+    /// Honour the `kanon.io/pss-exempt: "<check>[,<check>]"` annotation on resources; exempted
+    /// checks are reported as skip.
+    #[arg(long)]
+    allow_exemptions: bool,
+
+    /// Namespace for namespaced resources that do not set one.
+    #[arg(short = 'n', long, value_name = "NAMESPACE", default_value = "default")]
+    namespace: String,
+
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Table)]
+    output: OutputFormat,
+
+    /// Policy Report API for `-o json|yaml`.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Wgpolicyk8s)]
+    report_format: ReportFormat,
+
+    /// List passing results in the table too.
+    #[arg(long)]
+    show_passing: bool,
+
+    /// Colour the table.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+
+    /// Worker threads (default: one per core).
+    #[arg(short = 'j', long, value_name = "N")]
+    jobs: Option<usize>,
+
+    /// Largest file to read, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 256)]
+    max_file_size: u64,
+
+    /// Largest single YAML document to parse, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 32)]
+    max_document_size: usize,
+
+    /// Benchmark floor: read and parse the input exactly as usual, evaluate nothing, and print
+    /// the number of documents on standard error.
+    #[arg(long, hide = true)]
+    parse_only: bool,
+}
+
+fn parse_level_version(text: &str) -> Result<LevelVersion, String> {
+    LevelVersion::parse(text)
+        .map_err(|e| format!("{e} (expected LEVEL[:VERSION], e.g. baseline:v1.23)"))
+}
+
+/// What one input produced.
+struct FileOutcome {
+    evaluations: Vec<Evaluation>,
+    errors: Vec<String>,
+    documents: usize,
+}
+
+/// Runs `kanon apply`; returns the exit code.
+pub(crate) fn run(args: ApplyArgs) -> u8 {
+    let (inputs, input_errors) = input::discover(&args.files);
+    for error in &input_errors {
+        eprintln!("error: {error}");
+    }
+    if inputs.is_empty() {
+        if input_errors.is_empty() {
+            eprintln!(
+                "error: no manifests (.yaml, .yml, .json) found in {}",
+                args.files.join(", ")
+            );
+        }
+        return exit::ERROR;
+    }
+    let limits = manifest::Limits {
+        max_document_bytes: args.max_document_size.saturating_mul(1 << 20),
+        ..manifest::Limits::default()
+    };
+    let max_file_bytes = args.max_file_size.saturating_mul(1 << 20);
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+
+    let mut namespaces = Namespaces::default();
+    if let Some(path) = &args.pss_namespace_labels {
+        if let Err(error) = load_namespace_labels(path, &limits, &mut namespaces) {
+            eprintln!("error: {error}");
+            return exit::ERROR;
+        }
+    }
+    if !args.parse_only {
+        collect_namespaces(&inputs, jobs, max_file_bytes, &limits, &mut namespaces);
+    }
+
+    let mut policies = PolicySet::new();
+    policies.add_pod_security(PssConfig {
+        defaults: NamespacePolicy::KANON_DEFAULT,
+        fixed: args.pss.map(|lv| {
+            kanon_pss::policy_from_labels(
+                &Labels::from([
+                    (
+                        "pod-security.kubernetes.io/enforce".to_owned(),
+                        lv.level.to_string(),
+                    ),
+                    (
+                        "pod-security.kubernetes.io/enforce-version".to_owned(),
+                        lv.version.to_string(),
+                    ),
+                ]),
+                &NamespacePolicy::PRIVILEGED,
+            )
+            .0
+        }),
+        psa_compat: args.psa_compat,
+        allow_exemptions: args.allow_exemptions,
+    });
+    let engine = Engine::new(policies);
+
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let timestamp = now();
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
+    };
+    let format = if args.output == OutputFormat::Yaml {
+        Format::Yaml
+    } else {
+        Format::Json
+    };
+    let api = match args.report_format {
+        ReportFormat::Wgpolicyk8s => ReportApi::WgPolicyV1alpha2,
+        ReportFormat::Openreports => ReportApi::OpenReports,
+    };
+    let mut sink: Box<dyn Sink + '_> = match args.output {
+        OutputFormat::Table => Box::new(TableSink::new(
+            &mut out,
+            TableOptions {
+                color,
+                show_passing: args.show_passing,
+            },
+        )),
+        OutputFormat::Json | OutputFormat::Yaml => {
+            Box::new(ReportSink::new(&mut out, api, format, timestamp))
+        }
+        OutputFormat::Sarif => Box::new(SarifSink::new(&mut out, env!("CARGO_PKG_VERSION"))),
+        OutputFormat::Junit => Box::new(JunitSink::new(&mut out)),
+    };
+
+    let total_bytes = inputs
+        .iter()
+        .map(|i| match i {
+            Input::File(p) => std::fs::metadata(p).map_or(0, |m| m.len()),
+            Input::Stdin(b) => b.len() as u64,
+        })
+        .sum();
+    let progress = std::cell::RefCell::new(Progress::new(inputs.len(), total_bytes));
+    let mut failed = false;
+    let mut documents = 0usize;
+    let mut unreadable = input_errors.len();
+    let mut write_error = None;
+    pipeline::run(
+        &inputs,
+        jobs,
+        |input| {
+            let engine = (!args.parse_only).then_some(&engine);
+            evaluate_input(
+                input,
+                engine,
+                &namespaces,
+                &args.namespace,
+                &limits,
+                max_file_bytes,
+            )
+        },
+        |input, message| FileOutcome {
+            evaluations: Vec::new(),
+            errors: vec![format!(
+                "{}: internal error, please report it: {message}",
+                input.display_name()
+            )],
+            documents: 0,
+        },
+        |outcome| {
+            progress.borrow_mut().file_done(outcome.documents);
+            documents += outcome.documents;
+            if !outcome.errors.is_empty() {
+                progress.borrow_mut().finish();
+            }
+            for error in &outcome.errors {
+                eprintln!("error: {error}");
+            }
+            unreadable += outcome.errors.len();
+            for evaluation in outcome.evaluations {
+                failed |= evaluation
+                    .findings
+                    .iter()
+                    .any(|f| matches!(f.verdict, Verdict::Fail | Verdict::Error));
+                if let Err(error) = sink.add(evaluation) {
+                    write_error = Some(error);
+                    return false;
+                }
+            }
+            true
+        },
+        || progress.borrow_mut().tick(),
+    );
+    progress.borrow_mut().finish();
+    if args.parse_only {
+        eprintln!("parsed {documents} documents");
+    }
+    if write_error.is_none() {
+        if let Err(error) = sink.finish() {
+            write_error = Some(error);
+        }
+    } else {
+        drop(sink);
+    }
+    if let Some(error) = write_error {
+        if error.is_broken_pipe() {
+            return exit::CLEAN;
+        }
+        eprintln!("error: {error}");
+        return exit::ERROR;
+    }
+    if out.flush().is_err() {
+        return exit::CLEAN;
+    }
+    if unreadable > 0 {
+        eprintln!(
+            "error: {unreadable} {} could not be read; the rest was evaluated",
+            if unreadable == 1 { "input" } else { "inputs" }
+        );
+        exit::ERROR
+    } else if failed {
+        exit::VIOLATIONS
+    } else {
+        exit::CLEAN
+    }
+}
+
+fn evaluate_input(
+    input: &Input,
+    engine: Option<&Engine>,
+    namespaces: &Namespaces,
+    default_namespace: &str,
+    limits: &manifest::Limits,
+    max_file_bytes: u64,
+) -> FileOutcome {
+    let mut outcome = FileOutcome {
+        evaluations: Vec::new(),
+        errors: Vec::new(),
+        documents: 0,
+    };
+    let bytes = match input.read(max_file_bytes) {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            outcome.errors.push(error);
+            return outcome;
+        }
+    };
+    manifest::load_bytes(
+        &bytes,
+        input.display_name(),
+        limits,
+        &mut |loaded| match loaded {
+            Ok(manifest) => {
+                outcome.documents += 1;
+                let Some(engine) = engine else {
+                    return;
+                };
+                let evaluation = engine.evaluate_manifest(
+                    manifest,
+                    Operation::Create,
+                    default_namespace,
+                    namespaces,
+                );
+                if !evaluation.findings.is_empty() {
+                    outcome.evaluations.push(evaluation);
+                }
+            }
+            Err(error) => outcome.errors.push(error.to_string()),
+        },
+    );
+    outcome
+}
+
+/// Finds the Namespace objects of the input before evaluation, so that a Namespace's labels
+/// apply wherever it appears. Only inputs that mention `Namespace` are parsed.
+fn collect_namespaces(
+    inputs: &[Input],
+    jobs: usize,
+    max_file_bytes: u64,
+    limits: &manifest::Limits,
+    namespaces: &mut Namespaces,
+) {
+    let finder = memchr::memmem::Finder::new(b"Namespace");
+    pipeline::run(
+        inputs,
+        jobs,
+        |input| {
+            let mut found = Vec::new();
+            if let Ok(bytes) = input.read(max_file_bytes) {
+                if finder.find(&bytes).is_some() {
+                    manifest::load_bytes(&bytes, input.display_name(), limits, &mut |loaded| {
+                        if let Ok(m) = loaded {
+                            if kanon_core::object::kind(&m.object) == "Namespace" {
+                                found.push(m.object);
+                            }
+                        }
+                    });
+                }
+            }
+            found
+        },
+        |_, _| Vec::new(),
+        |found| {
+            for object in found {
+                namespaces.insert_object(&object);
+            }
+            true
+        },
+        || {},
+    );
+}
+
+/// Reads `--pss-namespace-labels`: either a mapping `namespace: {label: value}` or Namespace
+/// manifests.
+fn load_namespace_labels(
+    path: &std::path::Path,
+    limits: &manifest::Limits,
+    namespaces: &mut Namespaces,
+) -> Result<(), String> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{name}: cannot read: {e}"))?;
+    for document in kanon_yaml::documents(&text, limits) {
+        let document =
+            document.map_err(|e| format!("{name}:{}:{}: {}", e.line, e.column, e.kind))?;
+        let Value::Object(map) = &document.value else {
+            if document.value.is_null() {
+                continue;
+            }
+            return Err(format!(
+                "{name}:{}: expected a mapping of namespace names to labels",
+                document.line
+            ));
+        };
+        if map.contains_key("kind") {
+            let items = match map.get("items") {
+                Some(Value::Array(items)) => items.iter().collect(),
+                _ => vec![&document.value],
+            };
+            for item in items {
+                if !namespaces.insert_object(item) {
+                    return Err(format!(
+                        "{name}:{}: expected Namespace objects, found {}",
+                        document.line,
+                        kanon_core::object::kind(item)
+                    ));
+                }
+            }
+            continue;
+        }
+        for (namespace, labels) in map {
+            let Value::Object(labels) = labels else {
+                return Err(format!(
+                    "{name}: labels of namespace {namespace:?} must be a mapping"
+                ));
+            };
+            let mut parsed = Labels::new();
+            for (key, value) in labels {
+                let Value::String(value) = value else {
+                    return Err(format!(
+                        "{name}: label {key:?} of namespace {namespace:?} must be a string"
+                    ));
+                };
+                parsed.insert(key.clone(), value.clone());
+            }
+            namespaces.insert(namespace.clone(), parsed);
+        }
+    }
+    Ok(())
+}
+
+fn now() -> Timestamp {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    Timestamp {
+        seconds: i64::try_from(since.as_secs()).unwrap_or(i64::MAX),
+        nanos: since.subsec_nanos(),
+    }
+}
