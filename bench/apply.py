@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Throughput and memory of `kanon apply` on a generated 100k-document corpus.
+
+Generates the corpus with ../shared/corpus/gen_corpus.py (once, cached under bench/out/),
+builds kanon in release mode, then times in one run, alternating:
+  - the floor: `kanon apply --parse-only` (same reading, parsing and threading, no evaluation)
+  - `kanon apply -o table` on the built-in defaults (PSS baseline enforced, restricted warned)
+  - `kanon apply -o yaml` (PolicyReports: all findings held until the end)
+and reports documents/s, peak RSS, CPU use (user+sys over wall: 2.0 means both cores busy)
+and the ratio of each to the floor. Wall times are medians of --runs runs.
+
+Usage: python3 bench/apply.py [--count 100000] [--runs 3] [--seed 1]
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHARED = os.path.join(os.path.dirname(ROOT), "shared")
+
+
+def run(cmd, out_path):
+    """Runs cmd with stdout to out_path; returns (wall, user+sys, max_rss_kib, exit_code, stderr)."""
+    start = time.perf_counter()
+    with open(out_path, "wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(proc.pid, 0)
+        stderr = proc.stderr.read().decode(errors="replace")
+    wall = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, code, stderr
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--count", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+
+    out_dir = os.path.join(ROOT, "bench", "out")
+    corpus = os.path.join(out_dir, f"corpus{args.count}-seed{args.seed}")
+    os.makedirs(out_dir, exist_ok=True)
+    if not os.path.isdir(corpus):
+        print(f"generating {args.count} documents into {corpus} ...", file=sys.stderr)
+        subprocess.run(
+            [sys.executable, os.path.join(SHARED, "corpus", "gen_corpus.py"),
+             "--count", str(args.count), "--out", corpus, "--seed", str(args.seed)],
+            check=True,
+        )
+    size = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(corpus) for f in fs)
+    files = sum(len(fs) for _, _, fs in os.walk(corpus))
+
+    subprocess.run(["cargo", "build", "--release", "-q", "-p", "kanon"], cwd=ROOT, check=True)
+    kanon = os.path.join(ROOT, "target", "release", "kanon")
+
+    variants = {
+        "parse-only (floor)": [kanon, "apply", "-f", corpus, "--parse-only", "-o", "table"],
+        "apply -o table": [kanon, "apply", "-f", corpus, "-o", "table"],
+        "apply -o yaml": [kanon, "apply", "-f", corpus, "-o", "yaml"],
+    }
+    results = {name: [] for name in variants}
+    sink = os.path.join(out_dir, "last-output")
+    for _ in range(args.runs):
+        for name, cmd in variants.items():
+            wall, cpu, rss, code, stderr = run(cmd, sink)
+            if code not in (0, 1):
+                print(f"{name}: exit {code}\n{stderr}", file=sys.stderr)
+                sys.exit(1)
+            results[name].append((wall, cpu, rss))
+
+    cores = os.cpu_count()
+    print(f"corpus: {args.count} documents, {files} files, {size / 1e6:.1f} MB; {cores} cores; median of {args.runs} runs")
+    floor = statistics.median(w for w, _, _ in results["parse-only (floor)"])
+    print(f"{'variant':<20} {'wall s':>7} {'docs/s':>9} {'MB/s':>7} {'cpu/wall':>8} {'peak RSS':>9} {'vs floor':>8}")
+    for name, runs in results.items():
+        wall = statistics.median(w for w, _, _ in runs)
+        cpu = statistics.median(c for _, c, _ in runs)
+        rss = max(r for _, _, r in runs)
+        print(f"{name:<20} {wall:>7.2f} {args.count / wall:>9.0f} {size / 1e6 / wall:>7.1f} "
+              f"{cpu / wall:>8.2f} {rss / 1024:>7.0f}MB {wall / floor:>7.2f}x")
+
+
+if __name__ == "__main__":
+    main()
