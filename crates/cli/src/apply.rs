@@ -70,7 +70,7 @@ pub(crate) struct ApplyArgs {
     files: Vec<String>,
 
     /// Check every resource against one Pod Security Standards level, as enforce, ignoring
-    /// namespace labels: LEVEL[:VERSION] with LEVEL privileged|baseline|restricted and VERSION
+    /// namespace labels: `LEVEL[:VERSION]` with LEVEL privileged|baseline|restricted and VERSION
     /// latest or v1.N (default latest).
     #[arg(long, value_name = "LEVEL[:VERSION]", value_parser = parse_level_version)]
     pss: Option<LevelVersion>,
@@ -372,7 +372,7 @@ fn evaluate_input(
 }
 
 /// Finds the Namespace objects of the input before evaluation, so that a Namespace's labels
-/// apply wherever it appears. Only inputs that mention `Namespace` are parsed.
+/// apply wherever it appears. Only the documents that may hold a Namespace are parsed.
 fn collect_namespaces(
     inputs: &[Input],
     jobs: usize,
@@ -386,16 +386,26 @@ fn collect_namespaces(
         jobs,
         |input| {
             let mut found = Vec::new();
-            if let Ok(bytes) = input.read(max_file_bytes) {
-                if finder.find(&bytes).is_some() {
-                    manifest::load_bytes(&bytes, input.display_name(), limits, &mut |loaded| {
-                        if let Ok(m) = loaded {
-                            if kanon_core::object::kind(&m.object) == "Namespace" {
-                                found.push(m.object);
-                            }
-                        }
-                    });
+            let Ok(bytes) = input.read(max_file_bytes) else {
+                return found;
+            };
+            if finder.find(&bytes).is_none() {
+                return found;
+            }
+            let Ok(text) = std::str::from_utf8(&bytes) else {
+                return found;
+            };
+            for raw in kanon_yaml::split(text) {
+                if !manifest::may_contain_kind(raw.text, "Namespace") {
+                    continue;
                 }
+                manifest::load_str(raw.text, input.display_name(), limits, &mut |loaded| {
+                    if let Ok(m) = loaded {
+                        if kanon_core::object::kind(&m.object) == "Namespace" {
+                            found.push(m.object);
+                        }
+                    }
+                });
             }
             found
         },

@@ -14,6 +14,12 @@ mod progress;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+/// mimalloc instead of the system allocator: parsing allocates a node per YAML value, and
+/// findings are freed on another thread than the one that made them, which glibc's malloc
+/// serialises on arena locks.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Exit codes, in ripgrep's manner.
 pub(crate) mod exit {
     /// Nothing failed.

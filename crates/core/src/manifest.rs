@@ -81,6 +81,35 @@ impl Manifest {
     }
 }
 
+/// Whether manifest text may hold an object of `kind`: somewhere `kind:` (or `"kind":`) is
+/// followed on the same line by the kind's name, optionally quoted. True for YAML and JSON as
+/// people and tools write them; used to skip parsing text that cannot matter (a value on the
+/// line after `kind:` is not recognised).
+pub fn may_contain_kind(text: &str, kind: &str) -> bool {
+    let bytes = text.as_bytes();
+    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.';
+    memchr::memmem::find_iter(bytes, kind.as_bytes()).any(|at| {
+        if bytes.get(at + kind.len()).is_some_and(|b| is_word(*b)) {
+            return false;
+        }
+        let before = bytes.get(..at).unwrap_or_default();
+        let before = before
+            .strip_suffix(b"\"")
+            .or_else(|| before.strip_suffix(b"'"))
+            .unwrap_or(before);
+        let before = before.trim_ascii_end();
+        let Some(before) = before.strip_suffix(b":") else {
+            return false;
+        };
+        let before = before.trim_ascii_end();
+        let before = before.strip_suffix(b"\"").unwrap_or(before);
+        let Some(before) = before.strip_suffix(b"kind") else {
+            return false;
+        };
+        !before.last().is_some_and(|b| is_word(*b))
+    })
+}
+
 /// How deeply `List`s may nest inside `List`s.
 const MAX_LIST_NESTING: usize = 4;
 
@@ -383,6 +412,27 @@ mod tests {
         assert_eq!(errors[0], "t.yaml:1: document 1: object has no kind");
         assert_eq!(errors[1], "t.yaml:3: document 2: Pod has no apiVersion");
         assert!(errors[2].contains("item 0"), "{}", errors[2]);
+    }
+
+    #[test]
+    fn kind_mentions_are_found_in_yaml_and_json() {
+        for text in [
+            "kind: Namespace\n",
+            "  kind:   'Namespace'  # ns\n",
+            "{\"kind\": \"Namespace\", \"apiVersion\": \"v1\"}",
+            "- {apiVersion: v1, kind: Namespace}",
+        ] {
+            assert!(may_contain_kind(text, "Namespace"), "{text}");
+        }
+        for text in [
+            "kind: NamespaceList\n",
+            "shareProcessNamespace: true\n",
+            "targetKind: Namespace\n",
+            "kind: Pod\n# Namespace\n",
+            "createNamespace: Namespace",
+        ] {
+            assert!(!may_contain_kind(text, "Namespace"), "{text}");
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! ports get `hostPort = containerPort`), and fails with a [`FieldError`] when a field the
 //! checks need has the wrong type, since the API server would reject such an object.
 
-use kanon_core::object::{get_array, get_bool, get_i64, get_object, get_str, FieldError};
+use kanon_core::object::FieldError;
 use serde_json::{Map, Value};
 
 type Object = Map<String, Value>;
@@ -184,6 +184,9 @@ const RESTRICTED_VOLUME_SOURCES: &[&str] = &[
 /// `path` is the JSON path of the pod spec's parent (`""` for a Pod, `spec.template.` for a
 /// Deployment), used in error messages. `is_pod` enables the `hostNetwork` port defaulting
 /// that the API server applies to Pods (but, since v1.28, not to pod templates).
+///
+/// Every object is read in one pass over its entries (matching the keys the checks need)
+/// rather than by a hashed lookup per field: objects are small and most fields are absent.
 pub fn view<'a>(
     metadata: Option<&'a Value>,
     spec: Option<&'a Value>,
@@ -191,52 +194,65 @@ pub fn view<'a>(
     is_pod: bool,
 ) -> Result<PodView<'a>, FieldError> {
     let mut pod = PodView::default();
-    if let Some(meta) = metadata.filter(|m| !m.is_null()) {
+    if let Some(meta) = non_null(metadata) {
         let meta = as_object(meta, &|| format!("{path}metadata"))?;
-        pod.annotations = get_object(meta, "annotations", &|| {
-            format!("{path}metadata.annotations")
-        })?;
-        if let Some(annotations) = pod.annotations {
+        if let Some(annotations) = non_null(meta.get("annotations")) {
+            let annotations = as_object(annotations, &|| format!("{path}metadata.annotations"))?;
             for (key, value) in annotations {
                 if !value.is_string() && !value.is_null() {
-                    return Err(FieldError {
-                        path: format!("{path}metadata.annotations.{key}"),
-                        expected: "string",
-                        found: kanon_core::object::describe(value),
-                    });
+                    return Err(mismatch(
+                        format!("{path}metadata.annotations.{key}"),
+                        "string",
+                        value,
+                    ));
                 }
             }
+            pod.annotations = Some(annotations);
         }
     }
-    let Some(spec) = spec.filter(|s| !s.is_null()) else {
+    let Some(spec) = non_null(spec) else {
         return Ok(pod);
     };
-    let spec_path = || format!("{path}spec");
-    let spec = as_object(spec, &spec_path)?;
+    let spec = as_object(spec, &|| format!("{path}spec"))?;
     let p = |field: &str| format!("{path}spec.{field}");
-    pod.host_network = get_bool(spec, "hostNetwork", &|| p("hostNetwork"))?.unwrap_or(false);
-    pod.host_pid = get_bool(spec, "hostPID", &|| p("hostPID"))?.unwrap_or(false);
-    pod.host_ipc = get_bool(spec, "hostIPC", &|| p("hostIPC"))?.unwrap_or(false);
-    pod.host_users = get_bool(spec, "hostUsers", &|| p("hostUsers"))?;
-    if let Some(os) = get_object(spec, "os", &|| p("os"))? {
-        pod.windows = get_str(os, "name", &|| p("os.name"))? == Some("windows");
-    }
-    if let Some(sc) = get_object(spec, "securityContext", &|| p("securityContext"))? {
-        pod.security_context = pod_security_context(sc, &|| p("securityContext"))?;
-    }
-    let default_host_ports = is_pod && pod.host_network;
-    for field in ["initContainers", "containers", "ephemeralContainers"] {
-        if let Some(list) = get_array(spec, field, &|| p(field))? {
-            pod.containers.reserve(list.len());
-            for (index, item) in list.iter().enumerate() {
-                let container_path = || format!("{path}spec.{field}[{index}]");
-                let object = as_object(item, &container_path)?;
-                pod.containers
-                    .push(container(object, &container_path, default_host_ports)?);
+    let mut lists: [Option<&'a Vec<Value>>; 3] = [None; 3];
+    let mut volumes = None;
+    for (key, value) in spec {
+        match key.as_str() {
+            "hostNetwork" => pod.host_network = boolean(value, &|| p(key))?.unwrap_or(false),
+            "hostPID" => pod.host_pid = boolean(value, &|| p(key))?.unwrap_or(false),
+            "hostIPC" => pod.host_ipc = boolean(value, &|| p(key))?.unwrap_or(false),
+            "hostUsers" => pod.host_users = boolean(value, &|| p(key))?,
+            "os" => {
+                if let Some(os) = object(value, &|| p(key))? {
+                    pod.windows = string(os.get("name"), &|| p("os.name"))? == Some("windows");
+                }
             }
+            "securityContext" => {
+                if let Some(sc) = object(value, &|| p(key))? {
+                    pod.security_context = pod_security_context(sc, &|| p(key))?;
+                }
+            }
+            "initContainers" => lists[0] = array(value, &|| p(key))?,
+            "containers" => lists[1] = array(value, &|| p(key))?,
+            "ephemeralContainers" => lists[2] = array(value, &|| p(key))?,
+            "volumes" => volumes = array(value, &|| p(key))?,
+            _ => {}
         }
     }
-    if let Some(list) = get_array(spec, "volumes", &|| p("volumes"))? {
+    let default_host_ports = is_pod && pod.host_network;
+    let fields = ["initContainers", "containers", "ephemeralContainers"];
+    pod.containers
+        .reserve(lists.iter().flatten().map(|list| list.len()).sum());
+    for (field, list) in fields.iter().zip(lists) {
+        for (index, item) in list.into_iter().flatten().enumerate() {
+            let container_path = || format!("{path}spec.{field}[{index}]");
+            let object = as_object(item, &container_path)?;
+            pod.containers
+                .push(container(object, &container_path, default_host_ports)?);
+        }
+    }
+    if let Some(list) = volumes {
         pod.volumes.reserve(list.len());
         for (index, item) in list.iter().enumerate() {
             let volume_path = || format!("{path}spec.volumes[{index}]");
@@ -250,12 +266,79 @@ pub fn view<'a>(
 /// A lazily built JSON path, formatted only when an error needs it.
 type Path<'p> = &'p dyn Fn() -> String;
 
+fn non_null(value: Option<&Value>) -> Option<&Value> {
+    value.filter(|v| !v.is_null())
+}
+
+fn mismatch(path: String, expected: &'static str, found: &Value) -> FieldError {
+    FieldError {
+        path,
+        expected,
+        found: kanon_core::object::describe(found),
+    }
+}
+
 fn as_object<'a>(value: &'a Value, path: Path<'_>) -> Result<&'a Object, FieldError> {
-    value.as_object().ok_or_else(|| FieldError {
-        path: path(),
-        expected: "object",
-        found: kanon_core::object::describe(value),
-    })
+    value
+        .as_object()
+        .ok_or_else(|| mismatch(path(), "object", value))
+}
+
+/// An optional object: `null` is unset.
+fn object<'a>(value: &'a Value, path: Path<'_>) -> Result<Option<&'a Object>, FieldError> {
+    match value {
+        Value::Null => Ok(None),
+        Value::Object(map) => Ok(Some(map)),
+        other => Err(mismatch(path(), "object", other)),
+    }
+}
+
+/// An optional array: `null` is unset.
+fn array<'a>(value: &'a Value, path: Path<'_>) -> Result<Option<&'a Vec<Value>>, FieldError> {
+    match value {
+        Value::Null => Ok(None),
+        Value::Array(list) => Ok(Some(list)),
+        other => Err(mismatch(path(), "array", other)),
+    }
+}
+
+/// An optional boolean: `null` is unset.
+fn boolean(value: &Value, path: Path<'_>) -> Result<Option<bool>, FieldError> {
+    match value {
+        Value::Null => Ok(None),
+        Value::Bool(b) => Ok(Some(*b)),
+        other => Err(mismatch(path(), "boolean", other)),
+    }
+}
+
+/// An optional string (missing or `null` is unset).
+fn string<'a>(value: Option<&'a Value>, path: Path<'_>) -> Result<Option<&'a str>, FieldError> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(other) => Err(mismatch(path(), "string", other)),
+    }
+}
+
+/// An optional integer; an integral float (`0.0`) is accepted as JSON decoders do.
+fn integer(value: &Value, path: Path<'_>) -> Result<Option<i64>, FieldError> {
+    match value {
+        Value::Null => Ok(None),
+        Value::Number(n) => n
+            .as_i64()
+            .or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e18)
+                    .map(|f| {
+                        #[allow(clippy::cast_possible_truncation)]
+                        let i = f as i64;
+                        i
+                    })
+            })
+            .map(Some)
+            .ok_or_else(|| mismatch(path(), "integer", value)),
+        other => Err(mismatch(path(), "integer", other)),
+    }
 }
 
 fn pod_security_context<'a>(
@@ -265,132 +348,172 @@ fn pod_security_context<'a>(
     let p = |field: &str| format!("{}.{field}", path());
     let mut out = PodSecurityContext {
         set: true,
-        run_as_non_root: get_bool(sc, "runAsNonRoot", &|| p("runAsNonRoot"))?,
-        run_as_user: get_i64(sc, "runAsUser", &|| p("runAsUser"))?,
-        seccomp_type: profile_type(sc, "seccompProfile", path)?,
-        apparmor_type: profile_type(sc, "appArmorProfile", path)?,
-        selinux: selinux(sc, path)?,
-        windows_host_process: host_process(sc, path)?,
-        sysctls: Vec::new(),
+        ..PodSecurityContext::default()
     };
-    if let Some(list) = get_array(sc, "sysctls", &|| p("sysctls"))? {
-        for (index, item) in list.iter().enumerate() {
-            let item_path = || format!("{}.sysctls[{index}]", path());
-            let object = as_object(item, &item_path)?;
-            out.sysctls
-                .push(get_str(object, "name", &|| format!("{}.name", item_path()))?.unwrap_or(""));
+    for (key, value) in sc {
+        match key.as_str() {
+            "runAsNonRoot" => out.run_as_non_root = boolean(value, &|| p(key))?,
+            "runAsUser" => out.run_as_user = integer(value, &|| p(key))?,
+            "seccompProfile" => out.seccomp_type = profile_type(value, &|| p(key))?,
+            "appArmorProfile" => out.apparmor_type = profile_type(value, &|| p(key))?,
+            "seLinuxOptions" => out.selinux = selinux(value, &|| p(key))?,
+            "windowsOptions" => out.windows_host_process = host_process(value, &|| p(key))?,
+            "sysctls" => {
+                for (index, item) in array(value, &|| p(key))?.into_iter().flatten().enumerate() {
+                    let item_path = || format!("{}.sysctls[{index}]", path());
+                    let object = as_object(item, &item_path)?;
+                    out.sysctls.push(
+                        string(object.get("name"), &|| format!("{}.name", item_path()))?
+                            .unwrap_or(""),
+                    );
+                }
+            }
+            _ => {}
         }
     }
     Ok(out)
 }
 
-fn profile_type<'a>(
-    sc: &'a Object,
-    field: &str,
-    path: Path<'_>,
-) -> Result<Option<&'a str>, FieldError> {
-    match get_object(sc, field, &|| format!("{}.{field}", path()))? {
+/// `type` of a `seccompProfile` or `appArmorProfile`: `None` when the profile is unset, `""`
+/// when it is set without a type.
+fn profile_type<'a>(value: &'a Value, path: Path<'_>) -> Result<Option<&'a str>, FieldError> {
+    match object(value, path)? {
         None => Ok(None),
         Some(profile) => Ok(Some(
-            get_str(profile, "type", &|| format!("{}.{field}.type", path()))?.unwrap_or(""),
+            string(profile.get("type"), &|| format!("{}.type", path()))?.unwrap_or(""),
         )),
     }
 }
 
-fn selinux<'a>(sc: &'a Object, path: Path<'_>) -> Result<Option<SeLinuxOptions<'a>>, FieldError> {
-    let Some(options) = get_object(sc, "seLinuxOptions", &|| {
-        format!("{}.seLinuxOptions", path())
-    })?
-    else {
+fn selinux<'a>(value: &'a Value, path: Path<'_>) -> Result<Option<SeLinuxOptions<'a>>, FieldError> {
+    let Some(options) = object(value, path)? else {
         return Ok(None);
     };
-    let field = |name: &str| -> Result<&'a str, FieldError> {
-        Ok(get_str(options, name, &|| {
-            format!("{}.seLinuxOptions.{name}", path())
-        })?
-        .unwrap_or(""))
-    };
-    Ok(Some(SeLinuxOptions {
-        type_: field("type")?,
-        user: field("user")?,
-        role: field("role")?,
-    }))
+    let mut out = SeLinuxOptions::default();
+    for (key, value) in options {
+        let field =
+            || string(Some(value), &|| format!("{}.{key}", path())).map(Option::unwrap_or_default);
+        match key.as_str() {
+            "type" => out.type_ = field()?,
+            "user" => out.user = field()?,
+            "role" => out.role = field()?,
+            _ => {}
+        }
+    }
+    Ok(Some(out))
 }
 
-fn host_process(sc: &Object, path: Path<'_>) -> Result<Option<bool>, FieldError> {
-    match get_object(sc, "windowsOptions", &|| {
-        format!("{}.windowsOptions", path())
-    })? {
+fn host_process(value: &Value, path: Path<'_>) -> Result<Option<bool>, FieldError> {
+    match object(value, path)? {
         None => Ok(None),
-        Some(options) => get_bool(options, "hostProcess", &|| {
-            format!("{}.windowsOptions.hostProcess", path())
-        }),
+        Some(options) => match options.get("hostProcess") {
+            None => Ok(None),
+            Some(flag) => boolean(flag, &|| format!("{}.hostProcess", path())),
+        },
     }
 }
 
 fn container<'a>(
-    object: &'a Object,
+    object_map: &'a Object,
     path: Path<'_>,
     default_host_ports: bool,
 ) -> Result<Container<'a>, FieldError> {
     let p = |field: &str| format!("{}.{field}", path());
-    let mut out = Container {
-        name: get_str(object, "name", &|| p("name"))?.unwrap_or(""),
-        ..Container::default()
-    };
-    if let Some(sc) = get_object(object, "securityContext", &|| p("securityContext"))? {
-        let sc_path = || p("securityContext");
-        let q = |field: &str| format!("{}.{field}", sc_path());
-        let capabilities = match get_object(sc, "capabilities", &|| q("capabilities"))? {
-            None => None,
-            Some(caps) => Some(Capabilities {
-                add: string_list(caps, "add", &|| q("capabilities.add"))?,
-                drop: string_list(caps, "drop", &|| q("capabilities.drop"))?,
-            }),
-        };
-        out.security_context = Some(SecurityContext {
-            privileged: get_bool(sc, "privileged", &|| q("privileged"))?,
-            allow_privilege_escalation: get_bool(sc, "allowPrivilegeEscalation", &|| {
-                q("allowPrivilegeEscalation")
-            })?,
-            run_as_non_root: get_bool(sc, "runAsNonRoot", &|| q("runAsNonRoot"))?,
-            run_as_user: get_i64(sc, "runAsUser", &|| q("runAsUser"))?,
-            proc_mount: get_str(sc, "procMount", &|| q("procMount"))?,
-            capabilities,
-            seccomp_type: profile_type(sc, "seccompProfile", &sc_path)?,
-            apparmor_type: profile_type(sc, "appArmorProfile", &sc_path)?,
-            selinux: selinux(sc, &sc_path)?,
-            windows_host_process: host_process(sc, &sc_path)?,
-        });
-    }
-    if let Some(ports) = get_array(object, "ports", &|| p("ports"))? {
-        for (index, port) in ports.iter().enumerate() {
-            let port_path = || format!("{}.ports[{index}]", path());
-            let port = as_object(port, &port_path)?;
-            let mut host_port =
-                get_i64(port, "hostPort", &|| format!("{}.hostPort", port_path()))?.unwrap_or(0);
-            if host_port == 0 && default_host_ports {
-                host_port = get_i64(port, "containerPort", &|| {
-                    format!("{}.containerPort", port_path())
-                })?
-                .unwrap_or(0);
+    let mut out = Container::default();
+    let mut ports = None;
+    for (key, value) in object_map {
+        match key.as_str() {
+            "name" => out.name = string(Some(value), &|| p(key))?.unwrap_or(""),
+            "securityContext" => {
+                if let Some(sc) = object(value, &|| p(key))? {
+                    out.security_context = Some(security_context(sc, &|| p(key))?);
+                }
             }
-            if host_port != 0 {
-                out.host_ports.push(host_port);
+            "ports" => ports = array(value, &|| p(key))?,
+            "livenessProbe" | "readinessProbe" | "startupProbe" => {
+                if let Some(handler) = object(value, &|| p(key))? {
+                    handler_hosts(handler, &|| p(key), &mut out.probe_hosts)?;
+                }
             }
+            "lifecycle" => {
+                if let Some(lifecycle) = object(value, &|| p(key))? {
+                    for hook in ["postStart", "preStop"] {
+                        let hook_path = || format!("{}.lifecycle.{hook}", path());
+                        if let Some(handler) = non_null(lifecycle.get(hook)) {
+                            if let Some(handler) = object(handler, &hook_path)? {
+                                handler_hosts(handler, &hook_path, &mut out.probe_hosts)?;
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
         }
     }
-    for probe in ["livenessProbe", "readinessProbe", "startupProbe"] {
-        if let Some(handler) = get_object(object, probe, &|| p(probe))? {
-            handler_hosts(handler, &|| p(probe), &mut out.probe_hosts)?;
+    for (index, port) in ports.into_iter().flatten().enumerate() {
+        let port_path = || format!("{}.ports[{index}]", path());
+        let port = as_object(port, &port_path)?;
+        let mut host_port = 0;
+        let mut container_port = 0;
+        for (key, value) in port {
+            match key.as_str() {
+                "hostPort" => {
+                    host_port =
+                        integer(value, &|| format!("{}.hostPort", port_path()))?.unwrap_or(0)
+                }
+                "containerPort" if default_host_ports => {
+                    container_port =
+                        integer(value, &|| format!("{}.containerPort", port_path()))?.unwrap_or(0);
+                }
+                _ => {}
+            }
+        }
+        if host_port == 0 && default_host_ports {
+            host_port = container_port;
+        }
+        if host_port != 0 {
+            out.host_ports.push(host_port);
         }
     }
-    if let Some(lifecycle) = get_object(object, "lifecycle", &|| p("lifecycle"))? {
-        for hook in ["postStart", "preStop"] {
-            let hook_path = || format!("{}.lifecycle.{hook}", path());
-            if let Some(handler) = get_object(lifecycle, hook, &hook_path)? {
-                handler_hosts(handler, &hook_path, &mut out.probe_hosts)?;
+    Ok(out)
+}
+
+fn security_context<'a>(sc: &'a Object, path: Path<'_>) -> Result<SecurityContext<'a>, FieldError> {
+    let p = |field: &str| format!("{}.{field}", path());
+    let mut out = SecurityContext::default();
+    for (key, value) in sc {
+        match key.as_str() {
+            "privileged" => out.privileged = boolean(value, &|| p(key))?,
+            "allowPrivilegeEscalation" => {
+                out.allow_privilege_escalation = boolean(value, &|| p(key))?
             }
+            "runAsNonRoot" => out.run_as_non_root = boolean(value, &|| p(key))?,
+            "runAsUser" => out.run_as_user = integer(value, &|| p(key))?,
+            "procMount" => out.proc_mount = string(Some(value), &|| p(key))?,
+            "capabilities" => {
+                if let Some(caps) = object(value, &|| p(key))? {
+                    let mut capabilities = Capabilities::default();
+                    for (field, list) in caps {
+                        match field.as_str() {
+                            "add" => {
+                                capabilities.add =
+                                    string_list(list, &|| format!("{}.capabilities.add", path()))?
+                            }
+                            "drop" => {
+                                capabilities.drop =
+                                    string_list(list, &|| format!("{}.capabilities.drop", path()))?
+                            }
+                            _ => {}
+                        }
+                    }
+                    out.capabilities = Some(capabilities);
+                }
+            }
+            "seccompProfile" => out.seccomp_type = profile_type(value, &|| p(key))?,
+            "appArmorProfile" => out.apparmor_type = profile_type(value, &|| p(key))?,
+            "seLinuxOptions" => out.selinux = selinux(value, &|| p(key))?,
+            "windowsOptions" => out.windows_host_process = host_process(value, &|| p(key))?,
+            _ => {}
         }
     }
     Ok(out)
@@ -401,53 +524,65 @@ fn handler_hosts<'a>(
     path: Path<'_>,
     out: &mut Vec<&'a str>,
 ) -> Result<(), FieldError> {
-    for action in ["httpGet", "tcpSocket"] {
-        if let Some(action_object) =
-            get_object(handler, action, &|| format!("{}.{action}", path()))?
-        {
-            if let Some(host) = get_str(action_object, "host", &|| {
+    for (action, value) in handler {
+        if action != "httpGet" && action != "tcpSocket" {
+            continue;
+        }
+        if let Some(action_object) = object(value, &|| format!("{}.{action}", path()))? {
+            let host = string(action_object.get("host"), &|| {
                 format!("{}.{action}.host", path())
-            })? {
-                if !host.is_empty() {
-                    out.push(host);
-                }
+            })?;
+            if let Some(host) = host.filter(|h| !h.is_empty()) {
+                out.push(host);
             }
         }
     }
     Ok(())
 }
 
-fn string_list<'a>(
-    object: &'a Object,
-    field: &str,
-    path: Path<'_>,
-) -> Result<Vec<&'a str>, FieldError> {
-    let Some(list) = get_array(object, field, path)? else {
+fn string_list<'a>(value: &'a Value, path: Path<'_>) -> Result<Vec<&'a str>, FieldError> {
+    let Some(list) = array(value, path)? else {
         return Ok(Vec::new());
     };
     list.iter()
         .enumerate()
         .map(|(index, item)| {
-            item.as_str().ok_or_else(|| FieldError {
-                path: format!("{}[{index}]", path()),
-                expected: "string",
-                found: kanon_core::object::describe(item),
-            })
+            item.as_str()
+                .ok_or_else(|| mismatch(format!("{}[{index}]", path()), "string", item))
         })
         .collect()
 }
 
-fn volume<'a>(object: &'a Object, path: Path<'_>) -> Result<Volume<'a>, FieldError> {
-    let set = |source: &str| object.get(source).is_some_and(|v| !v.is_null());
-    let restricted_type = if ALLOWED_VOLUME_SOURCES.iter().any(|s| set(s)) {
+fn volume<'a>(object_map: &'a Object, path: Path<'_>) -> Result<Volume<'a>, FieldError> {
+    let mut name = "";
+    let mut allowed = false;
+    let mut host_path = false;
+    // Index into RESTRICTED_VOLUME_SOURCES of the first restricted source set.
+    let mut restricted: Option<usize> = None;
+    for (key, value) in object_map {
+        if key == "name" {
+            name = string(Some(value), &|| format!("{}.name", path()))?.unwrap_or("");
+            continue;
+        }
+        if value.is_null() {
+            continue;
+        }
+        if ALLOWED_VOLUME_SOURCES.contains(&key.as_str()) {
+            allowed = true;
+        } else if let Some(rank) = RESTRICTED_VOLUME_SOURCES.iter().position(|s| s == key) {
+            host_path |= rank == 0;
+            restricted = Some(restricted.map_or(rank, |r| r.min(rank)));
+        }
+    }
+    // With no known source at all, the API server defaults the volume to emptyDir.
+    let restricted_type = if allowed {
         None
     } else {
-        // With no known source at all, the API server defaults the volume to emptyDir.
-        RESTRICTED_VOLUME_SOURCES.iter().copied().find(|s| set(s))
+        restricted.and_then(|rank| RESTRICTED_VOLUME_SOURCES.get(rank).copied())
     };
     Ok(Volume {
-        name: get_str(object, "name", &|| format!("{}.name", path()))?.unwrap_or(""),
-        host_path: set("hostPath"),
+        name,
+        host_path,
         restricted_type,
     })
 }

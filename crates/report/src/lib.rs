@@ -65,19 +65,3 @@ pub trait Sink {
     /// Writes whatever is pending. Called once, after the last [`Sink::add`].
     fn finish(self: Box<Self>) -> Result<()>;
 }
-
-/// Renders a JSON value in the chosen format, ending with a newline.
-pub(crate) fn write_value(
-    out: &mut dyn std::io::Write,
-    value: &serde_json::Value,
-    format: Format,
-) -> Result<()> {
-    match format {
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut *out, value).map_err(Error::Json)?;
-            out.write_all(b"\n")?;
-        }
-        Format::Yaml => out.write_all(kanon_yaml::to_string(value).as_bytes())?,
-    }
-    Ok(())
-}

@@ -1,7 +1,7 @@
 //! Policy Report API objects: one namespaced report per namespace, one cluster report for
 //! cluster-scoped resources, in `wgpolicyk8s.io/v1alpha2` or `openreports.io/v1alpha1`.
 
-use crate::{write_value, Format, Result, Sink, Summary, Timestamp};
+use crate::{Format, Result, Sink, Summary, Timestamp};
 use kanon_core::{Evaluation, Finding, ResourceRef};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -74,15 +74,22 @@ impl<'w> ReportSink<'w> {
         }
     }
 
-    /// The reports as objects, without writing them.
+    /// The reports as objects, without writing them (holds every result as a JSON value;
+    /// [`Sink::finish`] streams instead).
     pub fn to_values(&self) -> Vec<Value> {
         self.reports
             .iter()
-            .map(|(namespace, pending)| self.report(namespace.as_deref(), pending))
+            .map(|(namespace, pending)| {
+                let mut report = self.header(namespace.as_deref(), pending);
+                let results = results(pending, self.timestamp).collect();
+                report.insert("results".into(), Value::Array(results));
+                Value::Object(report)
+            })
             .collect()
     }
 
-    fn report(&self, namespace: Option<&str>, pending: &Pending) -> Value {
+    /// A report without its results.
+    fn header(&self, namespace: Option<&str>, pending: &Pending) -> Map<String, Value> {
         let mut metadata = Map::new();
         metadata.insert("name".into(), REPORT_NAME.into());
         if let Some(ns) = namespace {
@@ -100,19 +107,100 @@ impl<'w> ReportSink<'w> {
             report.insert("source".into(), "kanon".into());
         }
         report.insert("summary".into(), pending.summary.to_json());
-        let results: Vec<Value> = pending
-            .results
-            .iter()
-            .filter_map(|(index, finding)| {
-                pending
-                    .resources
-                    .get(*index)
-                    .map(|resource| result(finding, resource, self.timestamp))
-            })
-            .collect();
-        report.insert("results".into(), Value::Array(results));
-        Value::Object(report)
+        report
     }
+
+    /// Writes the `List` of reports as YAML, one result at a time, so that only the compact
+    /// findings are ever held, never the whole document.
+    fn write_yaml(&mut self) -> Result<()> {
+        if self.reports.is_empty() {
+            self.out
+                .write_all(b"apiVersion: v1\nkind: List\nitems: []\n")?;
+            return Ok(());
+        }
+        self.out
+            .write_all(b"apiVersion: v1\nkind: List\nitems:\n")?;
+        for (namespace, pending) in &self.reports {
+            let header = Value::Object(self.header(namespace.as_deref(), pending));
+            write_indented(self.out, &kanon_yaml::to_string(&header), "- ", "  ")?;
+            self.out.write_all(b"\n")?;
+            if pending.results.is_empty() {
+                self.out.write_all(b"  results: []\n")?;
+                continue;
+            }
+            self.out.write_all(b"  results:\n")?;
+            for result in results(pending, self.timestamp) {
+                write_indented(self.out, &kanon_yaml::to_string(&result), "  - ", "    ")?;
+                self.out.write_all(b"\n")?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the `List` of reports as pretty JSON, one result at a time.
+    fn write_json(&mut self) -> Result<()> {
+        if self.reports.is_empty() {
+            self.out.write_all(
+                b"{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"List\",\n  \"items\": []\n}\n",
+            )?;
+            return Ok(());
+        }
+        self.out
+            .write_all(b"{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"List\",\n  \"items\": [\n")?;
+        for (report_index, (namespace, pending)) in self.reports.iter().enumerate() {
+            let header = Value::Object(self.header(namespace.as_deref(), pending));
+            let text = serde_json::to_string_pretty(&header).map_err(crate::Error::Json)?;
+            // Reopen the header object: drop its closing brace and add the results.
+            let open = text.strip_suffix('}').unwrap_or(&text).trim_end();
+            write_indented(self.out, open, "    ", "    ")?;
+            if pending.results.is_empty() {
+                self.out.write_all(b",\n      \"results\": []\n")?;
+            } else {
+                self.out.write_all(b",\n      \"results\": [\n")?;
+                for (index, result) in results(pending, self.timestamp).enumerate() {
+                    if index > 0 {
+                        self.out.write_all(b",\n")?;
+                    }
+                    let text = serde_json::to_string_pretty(&result).map_err(crate::Error::Json)?;
+                    write_indented(self.out, text.trim_end(), "        ", "        ")?;
+                }
+                self.out.write_all(b"\n      ]\n")?;
+            }
+            self.out
+                .write_all(if report_index + 1 < self.reports.len() {
+                    b"    },\n"
+                } else {
+                    b"    }\n"
+                })?;
+        }
+        self.out.write_all(b"  ]\n}\n")?;
+        Ok(())
+    }
+}
+
+/// The results of a report, built one at a time.
+fn results(pending: &Pending, timestamp: Timestamp) -> impl Iterator<Item = Value> + '_ {
+    pending.results.iter().filter_map(move |(index, finding)| {
+        pending
+            .resources
+            .get(*index)
+            .map(|resource| result(finding, resource, timestamp))
+    })
+}
+
+/// Writes `text` line by line, the first line after `first`, the others after `rest`
+/// (empty lines stay empty), with newlines between lines and none after the last.
+fn write_indented(out: &mut dyn Write, text: &str, first: &str, rest: &str) -> Result<()> {
+    for (index, line) in text.lines().enumerate() {
+        if index > 0 {
+            out.write_all(b"\n")?;
+        }
+        if !line.is_empty() {
+            out.write_all(if index == 0 { first } else { rest }.as_bytes())?;
+            out.write_all(line.as_bytes())?;
+        }
+    }
+    Ok(())
 }
 
 /// One report result.
@@ -183,12 +271,83 @@ impl Sink for ReportSink<'_> {
         Ok(())
     }
 
-    fn finish(self: Box<Self>) -> Result<()> {
-        let list = json!({
-            "apiVersion": "v1",
-            "kind": "List",
-            "items": self.to_values(),
-        });
-        write_value(self.out, &list, self.format)
+    fn finish(mut self: Box<Self>) -> Result<()> {
+        match self.format {
+            Format::Json => self.write_json(),
+            Format::Yaml => self.write_yaml(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kanon_core::{Severity, Verdict};
+
+    fn evaluation(namespace: Option<&str>, name: &str, message: &str) -> Evaluation {
+        let mut finding = Finding::new("p".into(), "r".into(), Verdict::Fail, message.into());
+        finding.severity = Some(Severity::High);
+        Evaluation {
+            resource: ResourceRef {
+                api_version: "v1".into(),
+                kind: if namespace.is_some() {
+                    "Pod"
+                } else {
+                    "Namespace"
+                }
+                .into(),
+                namespace: namespace.map(str::to_owned),
+                name: name.into(),
+                uid: None,
+            },
+            origin: None,
+            findings: vec![finding.with_property("mode", "enforce".into())],
+        }
+    }
+
+    fn streamed(format: Format, evaluations: Vec<Evaluation>) -> (String, Value) {
+        let mut out = Vec::new();
+        let mut sink = ReportSink::new(
+            &mut out,
+            ReportApi::WgPolicyV1alpha2,
+            format,
+            Timestamp::default(),
+        );
+        for evaluation in evaluations {
+            sink.add(evaluation).unwrap();
+        }
+        let whole = json!({"apiVersion": "v1", "kind": "List", "items": sink.to_values()});
+        Box::new(sink).finish().unwrap();
+        (String::from_utf8(out).unwrap(), whole)
+    }
+
+    #[test]
+    fn streamed_output_is_the_whole_document() {
+        let evaluations = || {
+            vec![
+                evaluation(Some("a"), "x", "line one\nline two\n\nafter a blank line"),
+                evaluation(Some("a"), "y", "plain"),
+                evaluation(None, "n", "cluster"),
+                evaluation(Some("b"), "z", "{json: like}"),
+            ]
+        };
+        let (json_text, whole) = streamed(Format::Json, evaluations());
+        assert_eq!(
+            json_text,
+            serde_json::to_string_pretty(&whole).unwrap() + "\n"
+        );
+        let (yaml_text, whole) = streamed(Format::Yaml, evaluations());
+        assert_eq!(yaml_text, kanon_yaml::to_string(&whole));
+    }
+
+    #[test]
+    fn no_findings_is_an_empty_list() {
+        let (json_text, whole) = streamed(Format::Json, Vec::new());
+        assert_eq!(
+            json_text,
+            serde_json::to_string_pretty(&whole).unwrap() + "\n"
+        );
+        let (yaml_text, whole) = streamed(Format::Yaml, Vec::new());
+        assert_eq!(yaml_text, kanon_yaml::to_string(&whole));
     }
 }

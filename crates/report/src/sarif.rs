@@ -6,13 +6,17 @@ use kanon_core::{Evaluation, Verdict};
 use serde_json::{json, Map, Value};
 use std::io::Write;
 
-/// Collects findings and writes one SARIF log.
+/// Collects findings and writes one SARIF log. Results are kept as their final text (pretty
+/// JSON, indented for their place in the log), which is far smaller than JSON values.
 pub struct SarifSink<'w> {
     out: &'w mut dyn Write,
     tool_version: String,
     rules: Vec<String>,
-    results: Vec<Value>,
+    results: Vec<String>,
 }
+
+/// Indentation of a result inside `runs[0].results`.
+const RESULT_INDENT: &str = "        ";
 
 impl<'w> SarifSink<'w> {
     /// A sink writing to `out`; `tool_version` is kanon's version.
@@ -35,8 +39,8 @@ impl<'w> SarifSink<'w> {
         }
     }
 
-    /// The SARIF log as a value.
-    pub fn to_value(&self) -> Value {
+    /// The SARIF log without its results.
+    fn frame(&self) -> Value {
         let rules: Vec<Value> = self
             .rules
             .iter()
@@ -59,7 +63,7 @@ impl<'w> SarifSink<'w> {
                     "informationUri": "https://github.com/kanon-dev/kanon",
                     "rules": rules,
                 }},
-                "results": self.results,
+                "results": [],
             }],
         })
     }
@@ -113,27 +117,85 @@ impl Sink for SarifSink<'_> {
             if let Some(severity) = finding.severity {
                 properties.insert("severity".into(), severity.as_str().into());
             }
-            self.results.push(json!({
+            let result = json!({
                 "ruleId": rule_id,
                 "ruleIndex": rule_index,
                 "level": level,
                 "message": {"text": finding.message},
                 "locations": [Value::Object(location)],
                 "properties": properties,
-            }));
+            });
+            let text = serde_json::to_string_pretty(&result).map_err(crate::Error::Json)?;
+            let mut indented = String::with_capacity(text.len() + 256);
+            for (index, line) in text.lines().enumerate() {
+                if index > 0 {
+                    indented.push('\n');
+                }
+                indented.push_str(RESULT_INDENT);
+                indented.push_str(line);
+            }
+            self.results.push(indented);
         }
         Ok(())
     }
 
     fn finish(self: Box<Self>) -> Result<()> {
-        let value = self.to_value();
-        crate::write_value(self.out, &value, crate::Format::Json)
+        let frame = serde_json::to_string_pretty(&self.frame()).map_err(crate::Error::Json)?;
+        let (head, tail) = frame
+            .split_once("\"results\": []")
+            .unwrap_or((frame.as_str(), ""));
+        self.out.write_all(head.as_bytes())?;
+        if self.results.is_empty() {
+            self.out.write_all(b"\"results\": []")?;
+        } else {
+            self.out.write_all(b"\"results\": [\n")?;
+            for (index, result) in self.results.iter().enumerate() {
+                if index > 0 {
+                    self.out.write_all(b",\n")?;
+                }
+                self.out.write_all(result.as_bytes())?;
+            }
+            self.out.write_all(b"\n      ]")?;
+        }
+        self.out.write_all(tail.as_bytes())?;
+        self.out.write_all(b"\n")?;
+        Ok(())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_log_is_valid_json_with_every_result() {
+        use kanon_core::{Finding, ResourceRef, Verdict};
+        let mut out = Vec::new();
+        let mut sink = SarifSink::new(&mut out, "0.0.0");
+        for name in ["a", "b"] {
+            sink.add(Evaluation {
+                resource: ResourceRef {
+                    kind: "Pod".into(),
+                    name: name.into(),
+                    ..Default::default()
+                },
+                origin: None,
+                findings: vec![Finding::new(
+                    "p".into(),
+                    "r".into(),
+                    Verdict::Fail,
+                    format!("bad {name}"),
+                )],
+            })
+            .unwrap();
+        }
+        Box::new(sink).finish().unwrap();
+        let log: Value = serde_json::from_slice(&out).unwrap();
+        let results = log["runs"][0]["results"].as_array().unwrap();
+        assert_eq!(results.len(), 2);
+        assert_eq!(results[1]["message"]["text"], "bad b");
+        assert_eq!(log["runs"][0]["tool"]["driver"]["rules"][0]["id"], "p/r");
+    }
 
     #[test]
     fn paths_become_relative_uris() {

@@ -53,7 +53,7 @@ mod tests;
 
 pub use emit::{to_string, write};
 pub use error::{Error, ErrorKind, Result};
-pub use stream::Documents;
+pub use stream::{split, Documents, RawDocument};
 
 /// Limits against hostile input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -152,6 +152,25 @@ impl Iterator for Splitter<'_> {
     }
 }
 
+/// The text of one document of a stream, before parsing (see [`split`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RawDocument<'a> {
+    /// The document's text, including its `---` marker line if it has one.
+    pub text: &'a str,
+    /// 1-based line of the stream where the text starts.
+    pub line: usize,
+}
+
+/// Splits a stream at its document markers without parsing anything, for callers that
+/// only want to parse some documents (e.g. those that mention a kind). Empty chunks are
+/// included; [`documents`](crate::documents) of a chunk's text parses it.
+pub fn split(text: &str) -> impl Iterator<Item = RawDocument<'_>> {
+    Splitter::new(text).map(move |chunk| RawDocument {
+        text: text.get(chunk.start..chunk.end).unwrap_or_default(),
+        line: chunk.line,
+    })
+}
+
 /// Iterator over the documents of a stream, made by [`crate::documents`].
 ///
 /// Yields `Ok(Document)` or `Err(Error)` for each non-empty document; an error in one
@@ -289,6 +308,24 @@ mod tests {
         Splitter::new(text)
             .map(|chunk| (text.get(chunk.start..chunk.end).unwrap(), chunk.line))
             .collect()
+    }
+
+    #[test]
+    fn raw_documents_keep_their_text_and_line() {
+        let raw: Vec<_> = split("a: 1\n---\nb: 2\n").collect();
+        assert_eq!(
+            raw,
+            [
+                RawDocument {
+                    text: "a: 1\n",
+                    line: 1
+                },
+                RawDocument {
+                    text: "---\nb: 2\n",
+                    line: 2
+                }
+            ]
+        );
     }
 
     #[test]
