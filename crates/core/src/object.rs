@@ -48,86 +48,91 @@ pub fn describe(value: &Value) -> String {
     }
 }
 
-fn mismatch(path: &dyn Fn() -> String, expected: &'static str, found: &Value) -> FieldError {
+/// A lazily built JSON path, formatted only when an error needs it.
+pub type Path<'p> = &'p dyn Fn() -> String;
+
+/// A [`FieldError`] for a value of the wrong type.
+pub fn mismatch(path: String, expected: &'static str, found: &Value) -> FieldError {
     FieldError {
-        path: path(),
+        path,
         expected,
         found: describe(found),
     }
 }
 
-/// Reads `key` of `map` as an optional object. Missing or `null` is `None`.
-pub fn get_object<'a>(
-    map: &'a Map<String, Value>,
-    key: &str,
-    path: &dyn Fn() -> String,
+/// A required object.
+pub fn as_object<'a>(
+    value: &'a Value,
+    path: Path<'_>,
+) -> Result<&'a Map<String, Value>, FieldError> {
+    value
+        .as_object()
+        .ok_or_else(|| mismatch(path(), "object", value))
+}
+
+/// An optional object: `null` is unset.
+pub fn opt_object<'a>(
+    value: &'a Value,
+    path: Path<'_>,
 ) -> Result<Option<&'a Map<String, Value>>, FieldError> {
-    match map.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Object(m)) => Ok(Some(m)),
-        Some(other) => Err(mismatch(path, "object", other)),
+    match value {
+        Value::Null => Ok(None),
+        Value::Object(map) => Ok(Some(map)),
+        other => Err(mismatch(path(), "object", other)),
     }
 }
 
-/// Reads `key` of `map` as an optional array. Missing or `null` is `None`.
-pub fn get_array<'a>(
-    map: &'a Map<String, Value>,
-    key: &str,
-    path: &dyn Fn() -> String,
+/// An optional array: `null` is unset.
+pub fn opt_array<'a>(
+    value: &'a Value,
+    path: Path<'_>,
 ) -> Result<Option<&'a Vec<Value>>, FieldError> {
-    match map.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Array(a)) => Ok(Some(a)),
-        Some(other) => Err(mismatch(path, "array", other)),
+    match value {
+        Value::Null => Ok(None),
+        Value::Array(list) => Ok(Some(list)),
+        other => Err(mismatch(path(), "array", other)),
     }
 }
 
-/// Reads `key` of `map` as an optional string. Missing or `null` is `None`.
-pub fn get_str<'a>(
-    map: &'a Map<String, Value>,
-    key: &str,
-    path: &dyn Fn() -> String,
+/// An optional boolean: `null` is unset.
+pub fn opt_bool(value: &Value, path: Path<'_>) -> Result<Option<bool>, FieldError> {
+    match value {
+        Value::Null => Ok(None),
+        Value::Bool(b) => Ok(Some(*b)),
+        other => Err(mismatch(path(), "boolean", other)),
+    }
+}
+
+/// An optional string; a missing field (`None`) or `null` is unset.
+pub fn opt_str<'a>(
+    value: Option<&'a Value>,
+    path: Path<'_>,
 ) -> Result<Option<&'a str>, FieldError> {
-    match map.get(key) {
+    match value {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
-        Some(other) => Err(mismatch(path, "string", other)),
+        Some(other) => Err(mismatch(path(), "string", other)),
     }
 }
 
-/// Reads `key` of `map` as an optional boolean. Missing or `null` is `None`.
-pub fn get_bool(
-    map: &Map<String, Value>,
-    key: &str,
-    path: &dyn Fn() -> String,
-) -> Result<Option<bool>, FieldError> {
-    match map.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(other) => Err(mismatch(path, "boolean", other)),
-    }
-}
-
-/// Reads `key` of `map` as an optional integer. Missing or `null` is `None`; a float with an
-/// integral value (`0.0`) is accepted as JSON decoders do.
-pub fn get_i64(
-    map: &Map<String, Value>,
-    key: &str,
-    path: &dyn Fn() -> String,
-) -> Result<Option<i64>, FieldError> {
-    match map.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => {
-            if let Some(i) = n.as_i64() {
-                Ok(Some(i))
-            } else if let Some(f) = n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e18) {
-                #[allow(clippy::cast_possible_truncation)]
-                Ok(Some(f as i64))
-            } else {
-                Err(mismatch(path, "integer", &Value::Number(n.clone())))
-            }
-        }
-        Some(other) => Err(mismatch(path, "integer", other)),
+/// An optional integer; an integral float (`0.0`) is accepted as JSON decoders do.
+pub fn opt_i64(value: &Value, path: Path<'_>) -> Result<Option<i64>, FieldError> {
+    match value {
+        Value::Null => Ok(None),
+        Value::Number(n) => n
+            .as_i64()
+            .or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e18)
+                    .map(|f| {
+                        #[allow(clippy::cast_possible_truncation)]
+                        let i = f as i64;
+                        i
+                    })
+            })
+            .map(Some)
+            .ok_or_else(|| mismatch(path(), "integer", value)),
+        other => Err(mismatch(path(), "integer", other)),
     }
 }
 
@@ -198,9 +203,7 @@ mod tests {
 
     #[test]
     fn wrong_types_name_the_path() {
-        let v = json!({"privileged": "true"});
-        let map = v.as_object().unwrap();
-        let err = get_bool(map, "privileged", &|| "spec.x.privileged".into()).unwrap_err();
+        let err = opt_bool(&json!("true"), &|| "spec.x.privileged".into()).unwrap_err();
         assert_eq!(
             err.to_string(),
             "spec.x.privileged: expected boolean, found string \"true\""
@@ -209,10 +212,9 @@ mod tests {
 
     #[test]
     fn null_is_unset_and_integral_floats_are_integers() {
-        let v = json!({"a": null, "b": 0.0, "c": 1.5});
-        let map = v.as_object().unwrap();
-        assert_eq!(get_bool(map, "a", &String::new).unwrap(), None);
-        assert_eq!(get_i64(map, "b", &String::new).unwrap(), Some(0));
-        assert!(get_i64(map, "c", &String::new).is_err());
+        assert_eq!(opt_bool(&Value::Null, &String::new).unwrap(), None);
+        assert_eq!(opt_str(None, &String::new).unwrap(), None);
+        assert_eq!(opt_i64(&json!(0.0), &String::new).unwrap(), Some(0));
+        assert!(opt_i64(&json!(1.5), &String::new).is_err());
     }
 }

@@ -6,6 +6,13 @@ use std::collections::BTreeMap;
 /// Label prefix of Pod Security Admission.
 pub const LABEL_PREFIX: &str = "pod-security.kubernetes.io/";
 
+const ENFORCE_LABEL: &str = "pod-security.kubernetes.io/enforce";
+const ENFORCE_VERSION_LABEL: &str = "pod-security.kubernetes.io/enforce-version";
+const AUDIT_LABEL: &str = "pod-security.kubernetes.io/audit";
+const AUDIT_VERSION_LABEL: &str = "pod-security.kubernetes.io/audit-version";
+const WARN_LABEL: &str = "pod-security.kubernetes.io/warn";
+const WARN_VERSION_LABEL: &str = "pod-security.kubernetes.io/warn-version";
+
 /// A mode of Pod Security Admission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Mode {
@@ -122,20 +129,21 @@ pub fn policy_from_labels(
     if labels.is_empty() {
         return (policy, errors);
     }
-    let get = |mode: &str, suffix: &str| {
-        let key = format!("{LABEL_PREFIX}{mode}{suffix}");
-        labels.get(&key).map(|value| (key, value.clone()))
-    };
+    let get = |key: &'static str| labels.get(key).map(|value| (key.to_owned(), value.clone()));
     let mut has_enforce_level = false;
     let mut has_warn_level = false;
     let mut has_warn_version = false;
-    for mode in [Mode::Enforce, Mode::Audit, Mode::Warn] {
+    for (mode, level_key, version_key) in [
+        (Mode::Enforce, ENFORCE_LABEL, ENFORCE_VERSION_LABEL),
+        (Mode::Audit, AUDIT_LABEL, AUDIT_VERSION_LABEL),
+        (Mode::Warn, WARN_LABEL, WARN_VERSION_LABEL),
+    ] {
         let slot = match mode {
             Mode::Enforce => &mut policy.enforce,
             Mode::Warn => &mut policy.warn,
             Mode::Audit => &mut policy.audit,
         };
-        if let Some((label, value)) = get(mode.as_str(), "") {
+        if let Some((label, value)) = get(level_key) {
             if mode == Mode::Warn {
                 has_warn_level = true;
             }
@@ -160,7 +168,7 @@ pub fn policy_from_labels(
                 }
             }
         }
-        if let Some((label, value)) = get(mode.as_str(), "-version") {
+        if let Some((label, value)) = get(version_key) {
             if mode == Mode::Warn {
                 has_warn_version = true;
             }

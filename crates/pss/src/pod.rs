@@ -6,7 +6,10 @@
 //! ports get `hostPort = containerPort`), and fails with a [`FieldError`] when a field the
 //! checks need has the wrong type, since the API server would reject such an object.
 
-use kanon_core::object::FieldError;
+use kanon_core::object::{
+    as_object, mismatch, opt_array as array, opt_bool as boolean, opt_i64 as integer,
+    opt_object as object, opt_str as string, FieldError, Path,
+};
 use serde_json::{Map, Value};
 
 type Object = Map<String, Value>;
@@ -263,82 +266,8 @@ pub fn view<'a>(
     Ok(pod)
 }
 
-/// A lazily built JSON path, formatted only when an error needs it.
-type Path<'p> = &'p dyn Fn() -> String;
-
 fn non_null(value: Option<&Value>) -> Option<&Value> {
     value.filter(|v| !v.is_null())
-}
-
-fn mismatch(path: String, expected: &'static str, found: &Value) -> FieldError {
-    FieldError {
-        path,
-        expected,
-        found: kanon_core::object::describe(found),
-    }
-}
-
-fn as_object<'a>(value: &'a Value, path: Path<'_>) -> Result<&'a Object, FieldError> {
-    value
-        .as_object()
-        .ok_or_else(|| mismatch(path(), "object", value))
-}
-
-/// An optional object: `null` is unset.
-fn object<'a>(value: &'a Value, path: Path<'_>) -> Result<Option<&'a Object>, FieldError> {
-    match value {
-        Value::Null => Ok(None),
-        Value::Object(map) => Ok(Some(map)),
-        other => Err(mismatch(path(), "object", other)),
-    }
-}
-
-/// An optional array: `null` is unset.
-fn array<'a>(value: &'a Value, path: Path<'_>) -> Result<Option<&'a Vec<Value>>, FieldError> {
-    match value {
-        Value::Null => Ok(None),
-        Value::Array(list) => Ok(Some(list)),
-        other => Err(mismatch(path(), "array", other)),
-    }
-}
-
-/// An optional boolean: `null` is unset.
-fn boolean(value: &Value, path: Path<'_>) -> Result<Option<bool>, FieldError> {
-    match value {
-        Value::Null => Ok(None),
-        Value::Bool(b) => Ok(Some(*b)),
-        other => Err(mismatch(path(), "boolean", other)),
-    }
-}
-
-/// An optional string (missing or `null` is unset).
-fn string<'a>(value: Option<&'a Value>, path: Path<'_>) -> Result<Option<&'a str>, FieldError> {
-    match value {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(other) => Err(mismatch(path(), "string", other)),
-    }
-}
-
-/// An optional integer; an integral float (`0.0`) is accepted as JSON decoders do.
-fn integer(value: &Value, path: Path<'_>) -> Result<Option<i64>, FieldError> {
-    match value {
-        Value::Null => Ok(None),
-        Value::Number(n) => n
-            .as_i64()
-            .or_else(|| {
-                n.as_f64()
-                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e18)
-                    .map(|f| {
-                        #[allow(clippy::cast_possible_truncation)]
-                        let i = f as i64;
-                        i
-                    })
-            })
-            .map(Some)
-            .ok_or_else(|| mismatch(path(), "integer", value)),
-        other => Err(mismatch(path(), "integer", other)),
-    }
 }
 
 fn pod_security_context<'a>(

@@ -1,7 +1,7 @@
 //! The checks of the baseline profile.
 
 use super::Violation;
-use crate::pod::{PodView, SeLinuxOptions};
+use crate::pod::{PodView, SeLinuxOptions, SecurityContext};
 use crate::text::{go_quote, join_quote, pluralize, sorted_set};
 
 /// `"container" "a"` / `"containers" "a", "b"`.
@@ -13,18 +13,22 @@ pub(super) fn containers_phrase(names: &[&str]) -> String {
     )
 }
 
+/// Names of the containers, in visiting order, whose security context (`None` when unset)
+/// makes `bad` true.
+pub(super) fn containers_where<'a>(
+    pod: &PodView<'a>,
+    bad: impl Fn(Option<&SecurityContext<'a>>) -> bool,
+) -> Vec<&'a str> {
+    pod.containers
+        .iter()
+        .filter(|c| bad(c.security_context.as_ref()))
+        .map(|c| c.name)
+        .collect()
+}
+
 /// privileged, v1.0+: `securityContext.privileged` must not be true.
 pub(super) fn privileged_1_0(pod: &PodView) -> Option<Violation> {
-    let bad: Vec<&str> = pod
-        .containers
-        .iter()
-        .filter(|c| {
-            c.security_context
-                .as_ref()
-                .is_some_and(|sc| sc.privileged == Some(true))
-        })
-        .map(|c| c.name)
-        .collect();
+    let bad = containers_where(pod, |sc| sc.is_some_and(|sc| sc.privileged == Some(true)));
     (!bad.is_empty()).then(|| Violation {
         reason: "privileged",
         detail: format!(
@@ -449,16 +453,9 @@ pub(super) fn sysctls_1_37(pod: &PodView) -> Option<Violation> {
 
 /// windowsHostProcess, v1.0+: `windowsOptions.hostProcess` must not be true.
 pub(super) fn windows_host_process_1_0(pod: &PodView) -> Option<Violation> {
-    let bad: Vec<&str> = pod
-        .containers
-        .iter()
-        .filter(|c| {
-            c.security_context
-                .as_ref()
-                .is_some_and(|sc| sc.windows_host_process == Some(true))
-        })
-        .map(|c| c.name)
-        .collect();
+    let bad = containers_where(pod, |sc| {
+        sc.is_some_and(|sc| sc.windows_host_process == Some(true))
+    });
     let mut setters = Vec::new();
     if pod.security_context.windows_host_process == Some(true) {
         setters.push("pod".to_owned());

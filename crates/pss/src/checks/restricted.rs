@@ -1,23 +1,15 @@
 //! The checks of the restricted profile (which also runs the baseline checks).
 
-use super::baseline::{containers_phrase, valid_seccomp_type};
+use super::baseline::{containers_phrase, containers_where, valid_seccomp_type};
 use super::Violation;
 use crate::pod::PodView;
 use crate::text::{join_quote, pluralize, sorted_set};
 
 /// allowPrivilegeEscalation, v1.8+: must be explicitly false.
 pub(super) fn allow_privilege_escalation_1_8(pod: &PodView) -> Option<Violation> {
-    let bad: Vec<&str> = pod
-        .containers
-        .iter()
-        .filter(|c| {
-            c.security_context
-                .as_ref()
-                .and_then(|sc| sc.allow_privilege_escalation)
-                != Some(false)
-        })
-        .map(|c| c.name)
-        .collect();
+    let bad = containers_where(pod, |sc| {
+        sc.and_then(|sc| sc.allow_privilege_escalation) != Some(false)
+    });
     (!bad.is_empty()).then(|| Violation {
         reason: "allowPrivilegeEscalation != false",
         detail: format!(
@@ -181,16 +173,7 @@ pub(super) fn run_as_user_1_23(pod: &PodView) -> Option<Violation> {
     if pod.security_context.run_as_user == Some(0) {
         setters.push("pod".to_owned());
     }
-    let bad: Vec<&str> = pod
-        .containers
-        .iter()
-        .filter(|c| {
-            c.security_context
-                .as_ref()
-                .is_some_and(|sc| sc.run_as_user == Some(0))
-        })
-        .map(|c| c.name)
-        .collect();
+    let bad = containers_where(pod, |sc| sc.is_some_and(|sc| sc.run_as_user == Some(0)));
     if !bad.is_empty() {
         setters.push(containers_phrase(&bad));
     }
