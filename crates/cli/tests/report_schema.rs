@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{kanon, workspace};
+use common::{kanon, workspace, DEBUG_POD};
 use serde_json::Value;
 
 fn crd_schema(file: &str, version: &str) -> Value {
@@ -141,12 +141,17 @@ fn wgpolicyk8s_v1alpha2_reports_match_the_crd() {
             "v1alpha2",
         ),
     ];
-    check(&["apply", "-f", "examples/", "-o", "yaml"], &schemas);
+    check(
+        &["apply", "-f", "examples/", "-f", DEBUG_POD, "-o", "yaml"],
+        &schemas,
+    );
     check(
         &[
             "apply",
             "-f",
             "examples/",
+            "-f",
+            DEBUG_POD,
             "-f",
             "crates/cli/tests/data/cluster-scoped.yaml",
             "-o",
@@ -175,6 +180,8 @@ fn openreports_v1alpha1_reports_match_the_crd() {
             "apply",
             "-f",
             "examples/",
+            "-f",
+            DEBUG_POD,
             "-f",
             "crates/cli/tests/data/cluster-scoped.yaml",
             "-o",

@@ -6,6 +6,9 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
+/// A privileged Pod that the baseline level rejects (relative to the workspace root).
+pub(crate) const DEBUG_POD: &str = "crates/cli/tests/data/debug-pod.yaml";
+
 /// What a run printed and returned.
 pub(crate) struct Run {
     pub(crate) code: i32,
