@@ -29,12 +29,14 @@
 )]
 
 pub mod admission;
+pub mod duration;
 pub mod error;
 pub mod finding;
 pub mod kinds;
 pub mod manifest;
 pub mod object;
 pub mod policy;
+pub mod quantity;
 
 pub use admission::{
     AdmissionRequest, GroupVersionKind, GroupVersionResource, Operation, UserInfo,
