@@ -26,9 +26,11 @@
 )]
 
 mod engine;
+mod loader;
 mod namespaces;
 mod policy_set;
 
 pub use engine::{resource_ref, Engine};
+pub use loader::{classify, DocumentKind, PolicyLoader};
 pub use namespaces::Namespaces;
 pub use policy_set::PolicySet;
