@@ -6,6 +6,8 @@ builds kanon in release mode, then times in one run, alternating:
   - the floor: `kanon apply --parse-only` (same reading, parsing and threading, no evaluation)
   - `kanon apply -o table` on the built-in defaults (PSS baseline enforced, restricted warned)
   - `kanon apply -o yaml` (PolicyReports: all findings held until the end)
+  - `kanon apply -p <20 Kyverno policies>`: the validate-only pod-security and best-practices
+    policies of ../shared/conformance/kyverno-policies (policy-evaluations/s = documents x policies)
 and reports documents/s, peak RSS, CPU use (user+sys over wall: 2.0 means both cores busy)
 and the ratio of each to the floor. Wall times are medians of --runs runs.
 
@@ -35,6 +37,29 @@ def run(cmd, out_path):
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, code, stderr
 
 
+def kyverno_policies(out_dir, count):
+    """Copies up to `count` validate-only Kyverno policies (pod-security, best-practices)."""
+    import glob
+    import shutil
+    target = os.path.join(out_dir, "kyverno-policies")
+    shutil.rmtree(target, ignore_errors=True)
+    os.makedirs(target)
+    chosen = 0
+    library = os.path.join(SHARED, "conformance", "kyverno-policies")
+    for category in ("pod-security", "best-practices"):
+        for path in sorted(glob.glob(os.path.join(library, category, "**", "*.yaml"), recursive=True)):
+            if "/." in path or chosen >= count:
+                continue
+            text = open(path, encoding="utf-8").read()
+            if "kind: ClusterPolicy" not in text and "kind: Policy" not in text:
+                continue
+            if any(word in text for word in ("mutate:", "generate:", "verifyImages:", "cel:")):
+                continue
+            shutil.copy(path, os.path.join(target, f"{chosen:02d}-{os.path.basename(path)}"))
+            chosen += 1
+    return target, chosen
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=100_000)
@@ -58,10 +83,12 @@ def main():
     subprocess.run(["cargo", "build", "--release", "-q", "-p", "kanon"], cwd=ROOT, check=True)
     kanon = os.path.join(ROOT, "target", "release", "kanon")
 
+    policy_dir, n_policies = kyverno_policies(out_dir, 20)
     variants = {
         "parse-only (floor)": [kanon, "apply", "-f", corpus, "--parse-only", "-o", "table"],
         "apply -o table": [kanon, "apply", "-f", corpus, "-o", "table"],
         "apply -o yaml": [kanon, "apply", "-f", corpus, "-o", "yaml"],
+        f"kyverno x{n_policies}": [kanon, "apply", "-f", corpus, "-p", policy_dir, "-o", "table"],
     }
     results = {name: [] for name in variants}
     sink = os.path.join(out_dir, "last-output")
@@ -77,12 +104,16 @@ def main():
     print(f"corpus: {args.count} documents, {files} files, {size / 1e6:.1f} MB; {cores} cores; median of {args.runs} runs")
     floor = statistics.median(w for w, _, _ in results["parse-only (floor)"])
     print(f"{'variant':<20} {'wall s':>7} {'docs/s':>9} {'MB/s':>7} {'cpu/wall':>8} {'peak RSS':>9} {'vs floor':>8}")
+    pss = statistics.median(w for w, _, _ in results["apply -o table"])
     for name, runs in results.items():
         wall = statistics.median(w for w, _, _ in runs)
         cpu = statistics.median(c for _, c, _ in runs)
         rss = max(r for _, _, r in runs)
         print(f"{name:<20} {wall:>7.2f} {args.count / wall:>9.0f} {size / 1e6 / wall:>7.1f} "
               f"{cpu / wall:>8.2f} {rss / 1024:>7.0f}MB {wall / floor:>7.2f}x")
+    kyverno = statistics.median(w for w, _, _ in results[f"kyverno x{n_policies}"])
+    print(f"kyverno: {n_policies} policies, {args.count * n_policies / kyverno:.0f} policy-evaluations/s, "
+          f"{kyverno / pss:.2f}x the PSS-only run")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ use crate::pipeline;
 use crate::progress::Progress;
 use clap::{Args, ValueEnum};
 use kanon_core::{manifest, Evaluation, Labels, Operation, Verdict};
-use kanon_engine::{Engine, Namespaces, PolicySet};
+use kanon_engine::{classify, DocumentKind, Engine, Namespaces, PolicyLoader, PolicySet};
 use kanon_pss::{LevelVersion, NamespacePolicy, PssConfig};
 use kanon_report::{
     junit::JunitSink, policy_report::ReportApi, policy_report::ReportSink, sarif::SarifSink,
@@ -68,6 +68,12 @@ pub(crate) struct ApplyArgs {
     /// `-` for standard input. Repeatable.
     #[arg(short = 'f', long = "filename", value_name = "PATH", required = true)]
     files: Vec<String>,
+
+    /// Policies: files or directories of Kyverno `ClusterPolicy`/`Policy` and `PolicyException`
+    /// documents. Repeatable. Policies found among `-f` inputs are used too. With policies,
+    /// the built-in Pod Security defaults are off (add `--pss` to keep them).
+    #[arg(short = 'p', long = "policy", value_name = "PATH")]
+    policies: Vec<String>,
 
     /// Check every resource against one Pod Security Standards level, as enforce, ignoring
     /// namespace labels: `LEVEL[:VERSION]` with LEVEL privileged|baseline|restricted and VERSION
@@ -171,32 +177,64 @@ pub(crate) fn run(args: ApplyArgs) -> u8 {
             return exit::ERROR;
         }
     }
-    if !args.parse_only {
-        collect_namespaces(&inputs, jobs, max_file_bytes, &limits, &mut namespaces);
+    let mut loader = PolicyLoader::new();
+    let mut load_errors = 0usize;
+    if !args.policies.is_empty() {
+        let (policy_inputs, errors) = input::discover(&args.policies);
+        for error in &errors {
+            eprintln!("error: {error}");
+        }
+        load_errors += errors.len();
+        if policy_inputs.is_empty() && errors.is_empty() {
+            eprintln!(
+                "error: no policy files (.yaml, .yml, .json) found in {}",
+                args.policies.join(", ")
+            );
+            return exit::ERROR;
+        }
+        for policy_input in &policy_inputs {
+            load_errors += load_policy_file(policy_input, max_file_bytes, &limits, &mut loader);
+        }
     }
+    if !args.parse_only {
+        let found = prescan(&inputs, jobs, max_file_bytes, &limits);
+        for namespace in &found.namespaces {
+            namespaces.insert_object(namespace);
+        }
+        for (document, origin) in &found.policies {
+            if let Err(error) = loader.add(document) {
+                eprintln!("error: {origin}: {error}");
+                load_errors += 1;
+            }
+        }
+    }
+    let use_builtin = args.policies.is_empty() && loader.is_empty();
 
     let mut policies = PolicySet::new();
-    policies.add_pod_security(PssConfig {
-        defaults: NamespacePolicy::KANON_DEFAULT,
-        fixed: args.pss.map(|lv| {
-            kanon_pss::policy_from_labels(
-                &Labels::from([
-                    (
-                        "pod-security.kubernetes.io/enforce".to_owned(),
-                        lv.level.to_string(),
-                    ),
-                    (
-                        "pod-security.kubernetes.io/enforce-version".to_owned(),
-                        lv.version.to_string(),
-                    ),
-                ]),
-                &NamespacePolicy::PRIVILEGED,
-            )
-            .0
-        }),
-        psa_compat: args.psa_compat,
-        allow_exemptions: args.allow_exemptions,
-    });
+    if use_builtin || args.pss.is_some() {
+        policies.add_pod_security(PssConfig {
+            defaults: NamespacePolicy::KANON_DEFAULT,
+            fixed: args.pss.map(|lv| {
+                kanon_pss::policy_from_labels(
+                    &Labels::from([
+                        (
+                            "pod-security.kubernetes.io/enforce".to_owned(),
+                            lv.level.to_string(),
+                        ),
+                        (
+                            "pod-security.kubernetes.io/enforce-version".to_owned(),
+                            lv.version.to_string(),
+                        ),
+                    ]),
+                    &NamespacePolicy::PRIVILEGED,
+                )
+                .0
+            }),
+            psa_compat: args.psa_compat,
+            allow_exemptions: args.allow_exemptions,
+        });
+    }
+    loader.install(&mut policies);
     let engine = Engine::new(policies);
 
     let stdout = std::io::stdout();
@@ -243,7 +281,7 @@ pub(crate) fn run(args: ApplyArgs) -> u8 {
     let progress = std::cell::RefCell::new(Progress::new(inputs.len(), total_bytes));
     let mut failed = false;
     let mut documents = 0usize;
-    let mut unreadable = input_errors.len();
+    let mut unreadable = input_errors.len() + load_errors;
     let mut write_error = None;
     pipeline::run(
         &inputs,
@@ -371,53 +409,109 @@ fn evaluate_input(
     outcome
 }
 
-/// Finds the Namespace objects of the input before evaluation, so that a Namespace's labels
-/// apply wherever it appears. Only the documents that may hold a Namespace are parsed.
-fn collect_namespaces(
+/// What the input holds besides resources: Namespaces (whose labels apply wherever they
+/// appear) and policy documents.
+#[derive(Default)]
+struct Prescan {
+    namespaces: Vec<Value>,
+    policies: Vec<(Value, String)>,
+}
+
+/// Finds the Namespace objects and policy documents of the input before evaluation. Only the
+/// documents whose text may hold one are parsed.
+fn prescan(
     inputs: &[Input],
     jobs: usize,
     max_file_bytes: u64,
     limits: &manifest::Limits,
-    namespaces: &mut Namespaces,
-) {
-    let finder = memchr::memmem::Finder::new(b"Namespace");
+) -> Prescan {
+    // Policy documents of the dialects kanon evaluates; others in `-f` are resources.
+    const POLICY_MARKERS: &[&str] = &["kyverno.io"];
+    let finders: Vec<memchr::memmem::Finder<'_>> = std::iter::once("Namespace")
+        .chain(POLICY_MARKERS.iter().copied())
+        .map(|needle| memchr::memmem::Finder::new(needle.as_bytes()))
+        .collect();
+    let mut found = Prescan::default();
     pipeline::run(
         inputs,
         jobs,
         |input| {
-            let mut found = Vec::new();
+            let mut local = Prescan::default();
             let Ok(bytes) = input.read(max_file_bytes) else {
-                return found;
+                return local;
             };
-            if finder.find(&bytes).is_none() {
-                return found;
+            if !finders.iter().any(|f| f.find(&bytes).is_some()) {
+                return local;
             }
             let Ok(text) = std::str::from_utf8(&bytes) else {
-                return found;
+                return local;
             };
             for raw in kanon_yaml::split(text) {
-                if !manifest::may_contain_kind(raw.text, "Namespace") {
+                let namespace = manifest::may_contain_kind(raw.text, "Namespace");
+                let policy = POLICY_MARKERS.iter().any(|m| raw.text.contains(m));
+                if !namespace && !policy {
                     continue;
                 }
                 manifest::load_str(raw.text, input.display_name(), limits, &mut |loaded| {
-                    if let Ok(m) = loaded {
-                        if kanon_core::object::kind(&m.object) == "Namespace" {
-                            found.push(m.object);
-                        }
+                    let Ok(m) = loaded else { return };
+                    if kanon_core::object::kind(&m.object) == "Namespace" {
+                        local.namespaces.push(m.object);
+                    } else if matches!(
+                        classify(&m.object),
+                        DocumentKind::KyvernoPolicy | DocumentKind::KyvernoException
+                    ) {
+                        let origin =
+                            format!("{}:{}", m.origin.source, m.origin.line + raw.line - 1);
+                        local.policies.push((m.object, origin));
                     }
                 });
             }
-            found
+            local
         },
-        |_, _| Vec::new(),
-        |found| {
-            for object in found {
-                namespaces.insert_object(&object);
-            }
+        |_, _| Prescan::default(),
+        |local| {
+            found.namespaces.extend(local.namespaces);
+            found.policies.extend(local.policies);
             true
         },
         || {},
     );
+    found
+}
+
+/// Loads every policy document of a `-p` input; returns the number of errors printed.
+fn load_policy_file(
+    input: &Input,
+    max_file_bytes: u64,
+    limits: &manifest::Limits,
+    loader: &mut PolicyLoader,
+) -> usize {
+    let bytes = match input.read(max_file_bytes) {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return 1;
+        }
+    };
+    let mut errors = 0;
+    manifest::load_bytes(
+        &bytes,
+        input.display_name(),
+        limits,
+        &mut |loaded| match loaded {
+            Ok(m) => {
+                if let Err(error) = loader.add(&m.object) {
+                    eprintln!("error: {}:{}: {error}", m.origin.source, m.origin.line);
+                    errors += 1;
+                }
+            }
+            Err(error) => {
+                eprintln!("error: {error}");
+                errors += 1;
+            }
+        },
+    );
+    errors
 }
 
 /// Reads `--pss-namespace-labels`: either a mapping `namespace: {label: value}` or Namespace

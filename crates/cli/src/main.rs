@@ -10,6 +10,7 @@ mod apply;
 mod input;
 mod pipeline;
 mod progress;
+mod test_cmd;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -50,6 +51,8 @@ struct Cli {
 enum Command {
     /// Evaluate manifests against policies, offline.
     Apply(apply::ApplyArgs),
+    /// Run the kyverno-test.yaml suites under a directory and check every expected result.
+    Test(test_cmd::TestArgs),
 }
 
 fn main() -> ExitCode {
@@ -67,6 +70,7 @@ fn main() -> ExitCode {
     };
     let code = match cli.command {
         Command::Apply(args) => apply::run(args),
+        Command::Test(args) => test_cmd::run(args),
     };
     ExitCode::from(code)
 }

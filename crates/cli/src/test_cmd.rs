@@ -1,0 +1,346 @@
+//! `kanon test`: runs the `kyverno-test.yaml` suites under a directory and checks every
+//! expected result.
+
+use crate::exit;
+use clap::{Args, ValueEnum};
+use kanon_core::manifest;
+use kanon_engine::{classify, DocumentKind};
+use kanon_kyverno::testing::{self, Row, RowOutcome, TestInputs, TestPolicy, TestValues};
+use kanon_kyverno::{KyvernoPolicy, PolicyException};
+use serde_json::Value;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Output formats of `test`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum TestOutput {
+    /// One line per checked result, then a summary.
+    Table,
+    /// JUnit XML.
+    Junit,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Every file named kyverno-test.yaml under PATH (hidden directories included) is a test \
+manifest; each YAML document in it is one test, run as `kyverno test` runs it.
+
+Exit codes: 0 every expected result matched, 1 some did not (or a test could not be loaded), 2 bad usage."
+)]
+pub(crate) struct TestArgs {
+    /// Directories (or manifest files) to search for kyverno-test.yaml.
+    #[arg(value_name = "PATH", required = true)]
+    paths: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t = TestOutput::Table)]
+    output: TestOutput,
+
+    /// Show each rule's message next to its result.
+    #[arg(long)]
+    detailed_results: bool,
+
+    /// Only list the results that did not match.
+    #[arg(long)]
+    fail_only: bool,
+}
+
+/// The results of one test document.
+struct TestRun {
+    manifest: PathBuf,
+    name: String,
+    rows: Vec<Row>,
+    error: Option<String>,
+}
+
+fn find_manifests(path: &Path, out: &mut Vec<PathBuf>) {
+    if path.is_file() {
+        out.push(path.to_path_buf());
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(path) else {
+        return;
+    };
+    let mut children: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+    children.sort();
+    for child in children {
+        if child.is_dir() {
+            find_manifests(&child, out);
+        } else if child.file_name().is_some_and(|n| n == "kyverno-test.yaml") {
+            out.push(child);
+        }
+    }
+}
+
+fn read_documents(path: &Path) -> Result<Vec<Value>, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let mut documents = Vec::new();
+    let mut first_error = None;
+    let limits = manifest::Limits::default();
+    let text =
+        std::str::from_utf8(&bytes).map_err(|e| format!("{}: not UTF-8: {e}", path.display()))?;
+    for document in kanon_yaml::documents(text, &limits) {
+        match document {
+            Ok(d) if d.value.is_null() => {}
+            Ok(d) => documents.push(d.value),
+            Err(e) => {
+                first_error.get_or_insert_with(|| {
+                    format!("{}:{}:{}: {}", path.display(), e.line, e.column, e.kind)
+                });
+            }
+        }
+    }
+    match first_error {
+        Some(error) => Err(error),
+        None => Ok(documents),
+    }
+}
+
+fn load_inputs(dir: &Path, case: &testing::TestCase) -> Result<TestInputs, String> {
+    let mut inputs = TestInputs::default();
+    for file in &case.policies {
+        for document in read_documents(&dir.join(file))? {
+            let name = kanon_core::object::name(&document).to_owned();
+            let policy = match classify(&document) {
+                DocumentKind::KyvernoPolicy => match KyvernoPolicy::from_value(&document) {
+                    Ok(policy) => TestPolicy::Kyverno(Box::new(policy)),
+                    Err(e) => TestPolicy::Unsupported {
+                        name,
+                        reason: format!("invalid policy document: {e}"),
+                    },
+                },
+                DocumentKind::KyvernoException => {
+                    inputs
+                        .exceptions
+                        .push(PolicyException::from_value(&document)?);
+                    continue;
+                }
+                _ => TestPolicy::Unsupported {
+                    name,
+                    reason: format!(
+                        "{}/{} policies are not supported yet",
+                        kanon_core::object::api_version(&document),
+                        kanon_core::object::kind(&document)
+                    ),
+                },
+            };
+            inputs.policies.push(policy);
+        }
+    }
+    let mut resources = Vec::new();
+    for file in &case.resources {
+        match read_documents(&dir.join(file)) {
+            Ok(documents) => resources.extend(documents),
+            // `kyverno test` skips resource files it cannot read.
+            Err(_) => continue,
+        }
+    }
+    inputs.resources = testing::prepare_resources(resources);
+    let values_doc = match (&case.values, &case.variables) {
+        (Some(inline), _) => Some(inline.clone()),
+        (None, Some(file)) => read_documents(&dir.join(file))?.into_iter().next(),
+        (None, None) => None,
+    };
+    if let Some(doc) = values_doc {
+        inputs.values = TestValues {
+            values: testing::parse_values(&doc)?,
+            api_calls: Vec::new(),
+        };
+    }
+    inputs.values.api_calls = testing::parse_api_calls(&case.api_call_responses);
+    if let Some(file) = &case.userinfo {
+        if let Some(doc) = read_documents(&dir.join(file))?.into_iter().next() {
+            inputs.user = Some(testing::parse_userinfo(&doc)?);
+        }
+    }
+    for file in &case.exceptions {
+        for document in read_documents(&dir.join(file))? {
+            inputs
+                .exceptions
+                .push(PolicyException::from_value(&document)?);
+        }
+    }
+    Ok(inputs)
+}
+
+fn run_manifest(path: &Path) -> Vec<TestRun> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let documents = match read_documents(path) {
+        Ok(documents) => documents,
+        Err(error) => {
+            return vec![TestRun {
+                manifest: path.to_path_buf(),
+                name: String::new(),
+                rows: Vec::new(),
+                error: Some(error),
+            }]
+        }
+    };
+    documents
+        .iter()
+        .map(|document| {
+            let mut run = TestRun {
+                manifest: path.to_path_buf(),
+                name: String::new(),
+                rows: Vec::new(),
+                error: None,
+            };
+            match testing::parse_test(document) {
+                Err(e) => run.error = Some(format!("{}: {e}", path.display())),
+                Ok(case) => {
+                    run.name = case.name.clone();
+                    match load_inputs(dir, &case) {
+                        Ok(inputs) => run.rows = testing::run(&case, &inputs),
+                        Err(e) => run.error = Some(e),
+                    }
+                }
+            }
+            run
+        })
+        .collect()
+}
+
+/// Totals over every row.
+#[derive(Default)]
+struct Totals {
+    passed: usize,
+    failed: usize,
+    skipped: usize,
+    errors: usize,
+}
+
+fn count(runs: &[TestRun]) -> Totals {
+    let mut totals = Totals::default();
+    for run in runs {
+        if run.error.is_some() {
+            totals.errors += 1;
+        }
+        for row in &run.rows {
+            match row.outcome {
+                RowOutcome::Pass if row.expected == "skip" => totals.skipped += 1,
+                RowOutcome::Pass => totals.passed += 1,
+                RowOutcome::Skip => totals.skipped += 1,
+                RowOutcome::Fail => totals.failed += 1,
+            }
+        }
+    }
+    totals
+}
+
+/// Runs `kanon test`; returns the exit code.
+pub(crate) fn run(args: TestArgs) -> u8 {
+    let mut manifests = Vec::new();
+    for path in &args.paths {
+        if !path.exists() {
+            eprintln!("error: {}: no such file or directory", path.display());
+            return exit::ERROR;
+        }
+        find_manifests(path, &mut manifests);
+    }
+    let runs: Vec<TestRun> = manifests.iter().flat_map(|m| run_manifest(m)).collect();
+    let totals = count(&runs);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let written = match args.output {
+        TestOutput::Table => write_table(&mut out, &runs, &totals, &args),
+        TestOutput::Junit => write_junit(&mut out, &runs),
+    };
+    if written.and_then(|()| out.flush()).is_err() {
+        return exit::CLEAN;
+    }
+    if totals.failed > 0 || totals.errors > 0 {
+        exit::VIOLATIONS
+    } else {
+        exit::CLEAN
+    }
+}
+
+fn write_table(
+    out: &mut dyn Write,
+    runs: &[TestRun],
+    totals: &Totals,
+    args: &TestArgs,
+) -> std::io::Result<()> {
+    for run in runs {
+        writeln!(
+            out,
+            "{} ({})",
+            run.manifest.display(),
+            if run.name.is_empty() { "-" } else { &run.name }
+        )?;
+        if let Some(error) = &run.error {
+            writeln!(out, "  ERROR  {error}")?;
+            continue;
+        }
+        for row in &run.rows {
+            if args.fail_only && row.outcome != RowOutcome::Fail {
+                continue;
+            }
+            let label = match row.outcome {
+                RowOutcome::Pass => "PASS",
+                RowOutcome::Fail => "FAIL",
+                RowOutcome::Skip => "SKIP",
+            };
+            write!(
+                out,
+                "  {label:<4}  {}  {}  {}  {}  {}",
+                row.policy, row.rule, row.resource, row.expected, row.reason
+            )?;
+            if args.detailed_results && !row.message.is_empty() {
+                write!(out, "  ({})", row.message)?;
+            }
+            writeln!(out)?;
+        }
+    }
+    writeln!(out)?;
+    write!(
+        out,
+        "{} passed, {} failed, {} skipped",
+        totals.passed, totals.failed, totals.skipped
+    )?;
+    if totals.errors > 0 {
+        write!(out, ", {} tests could not be loaded", totals.errors)?;
+    }
+    writeln!(out)
+}
+
+fn write_junit(out: &mut dyn Write, runs: &[TestRun]) -> std::io::Result<()> {
+    use kanon_report::junit::escape;
+    let totals = count(runs);
+    writeln!(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>")?;
+    writeln!(
+        out,
+        "<testsuites name=\"kanon test\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\">",
+        totals.passed + totals.failed + totals.skipped,
+        totals.failed,
+        totals.errors,
+        totals.skipped
+    )?;
+    for run in runs {
+        let suite = escape(&format!("{} ({})", run.manifest.display(), run.name));
+        writeln!(
+            out,
+            "  <testsuite name=\"{suite}\" tests=\"{}\">",
+            run.rows.len().max(usize::from(run.error.is_some()))
+        )?;
+        if let Some(error) = &run.error {
+            writeln!(
+                out,
+                "    <testcase name=\"load\"><error message=\"{}\"/></testcase>",
+                escape(error)
+            )?;
+        }
+        for row in &run.rows {
+            let name = escape(&format!("{}/{} {}", row.policy, row.rule, row.resource));
+            write!(out, "    <testcase name=\"{name}\" classname=\"{suite}\">")?;
+            match row.outcome {
+                RowOutcome::Fail => write!(out, "<failure message=\"{}\"/>", escape(&row.reason))?,
+                RowOutcome::Skip => write!(out, "<skipped message=\"{}\"/>", escape(&row.reason))?,
+                RowOutcome::Pass => {}
+            }
+            writeln!(out, "</testcase>")?;
+        }
+        writeln!(out, "  </testsuite>")?;
+    }
+    writeln!(out, "</testsuites>")
+}
