@@ -3,7 +3,7 @@
 
 use crate::context::{Context, EntryLoader};
 use crate::operators::ConditionOperator;
-use crate::variables::substitute_all;
+use crate::variables::substitute_cow;
 use serde_json::Value;
 
 /// The outcome of a condition block: whether it holds, and the messages of the conditions
@@ -21,11 +21,11 @@ fn evaluate_one(
     context: &mut Context,
     loader: &dyn EntryLoader,
 ) -> Result<(bool, String), String> {
-    let key = condition.get("key").cloned().unwrap_or(Value::Null);
-    let value = condition.get("value").cloned().unwrap_or(Value::Null);
-    let key = substitute_all(&key, context, loader)
+    let key = condition.get("key").unwrap_or(&Value::Null);
+    let value = condition.get("value").unwrap_or(&Value::Null);
+    let key = substitute_cow(key, context, loader)
         .map_err(|e| format!("failed to substitute variables in condition key: {e}"))?;
-    let value = substitute_all(&value, context, loader)
+    let value = substitute_cow(value, context, loader)
         .map_err(|e| format!("failed to substitute variables in condition value: {e}"))?;
     let operator_name = condition
         .get("operator")

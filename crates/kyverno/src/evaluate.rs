@@ -9,9 +9,10 @@ use crate::matching::{rule_matches, MatchTarget, RequestUser};
 use crate::pattern::{match_pattern, Mismatch};
 use crate::podsecurity;
 use crate::policy::{KyvernoPolicy, Rule};
-use crate::variables::{substitute_all, substitute_string};
+use crate::variables::{substitute_all, substitute_cow, substitute_string};
 use kanon_core::{GroupVersionKind, Labels};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::fmt;
 
 /// The status of one rule on one resource.
@@ -668,25 +669,20 @@ impl Evaluator<'_> {
             return Some(self.deny(rule, deny, &message, context, loader));
         }
         if body.pattern.is_some() || body.any_pattern.is_some() {
-            fn substitute<'p>(
-                p: &'p Value,
-                context: &mut Context,
-                loader: &Loader<'_>,
-            ) -> Result<std::borrow::Cow<'p, Value>, String> {
-                if crate::variables::has_variables(p) {
-                    substitute_all(p, context, loader).map(std::borrow::Cow::Owned)
-                } else {
-                    Ok(std::borrow::Cow::Borrowed(p))
-                }
-            }
-            let substituted = body
-                .pattern
-                .map(|p| substitute(p, context, loader))
-                .transpose()
-                .and_then(|pattern| {
-                    let any = body.any_pattern.map(|p| substitute(p, context, loader));
-                    Ok((pattern, any.transpose()?))
-                });
+            let substituted = if body.static_patterns {
+                Ok((
+                    body.pattern.map(Cow::Borrowed),
+                    body.any_pattern.map(Cow::Borrowed),
+                ))
+            } else {
+                body.pattern
+                    .map(|p| substitute_cow(p, context, loader))
+                    .transpose()
+                    .and_then(|pattern| {
+                        let any = body.any_pattern.map(|p| substitute_cow(p, context, loader));
+                        Ok((pattern, any.transpose()?))
+                    })
+            };
             let (pattern, any_pattern) = match substituted {
                 Ok(both) => both,
                 Err(e) => {
@@ -1035,6 +1031,8 @@ struct Body<'a> {
     pattern: Option<&'a Value>,
     any_pattern: Option<&'a Value>,
     foreach: Option<&'a [Value]>,
+    /// Whether `pattern` and `any_pattern` are known to hold no variables.
+    static_patterns: bool,
 }
 
 impl<'a> Body<'a> {
@@ -1044,6 +1042,7 @@ impl<'a> Body<'a> {
             pattern: validate.pattern.as_ref(),
             any_pattern: validate.any_pattern.as_ref(),
             foreach: validate.foreach.as_deref(),
+            static_patterns: validate.static_patterns,
         }
     }
 
@@ -1054,6 +1053,7 @@ impl<'a> Body<'a> {
             pattern: get("pattern"),
             any_pattern: get("anyPattern"),
             foreach: get("foreach").and_then(Value::as_array).map(Vec::as_slice),
+            static_patterns: false,
         }
     }
 }

@@ -76,44 +76,55 @@ pub(crate) fn looks_like_version(text: &str) -> bool {
 }
 
 /// Kyverno's `ParseKindSelector`: group, version, kind, subresource.
-pub(crate) fn parse_kind_selector(input: &str) -> (String, String, String, String) {
-    let mut parts: Vec<&str> = input.split('/').collect();
-    if let Some(last) = parts.pop() {
-        parts.extend(last.split('.'));
+pub(crate) fn parse_kind_selector(input: &str) -> (&str, &str, &str, &str) {
+    // Split on `/`, then the last segment on `.`; more than four parts is malformed.
+    let mut parts = [""; 4];
+    let mut count = 0usize;
+    let (head, last) = input.rsplit_once('/').unwrap_or(("", input));
+    let segments = (!head.is_empty() || input.starts_with('/'))
+        .then(|| head.split('/'))
+        .into_iter()
+        .flatten()
+        .chain(last.split('.'));
+    for segment in segments {
+        match parts.get_mut(count) {
+            Some(slot) => *slot = segment,
+            None => return ("", "", "", ""),
+        }
+        count += 1;
     }
-    let s = |v: &str| v.to_owned();
-    match parts.as_slice() {
-        [kind] => (s("*"), s("*"), s(kind), s("")),
-        [a, b] => {
-            if *a == "*" && *b == "*" {
-                (s("*"), s("*"), s("*"), s("*"))
-            } else if *a == "*" && b.to_lowercase() == *b {
-                (s("*"), s("*"), s(a), s(b))
+    match (count, parts) {
+        (1, [kind, ..]) => ("*", "*", kind, ""),
+        (2, [a, b, ..]) => {
+            if a == "*" && b == "*" {
+                ("*", "*", "*", "*")
+            } else if a == "*" && !b.chars().any(char::is_uppercase) {
+                ("*", "*", a, b)
             } else if looks_like_version(a) {
-                (s("*"), s(a), s(b), s(""))
+                ("*", a, b, "")
             } else {
-                (s("*"), s("*"), s(a), s(b))
+                ("*", "*", a, b)
             }
         }
-        [a, b, c] => {
+        (3, [a, b, c, _]) => {
             if looks_like_version(a) {
-                (s("*"), s(a), s(b), s(c))
+                ("*", a, b, c)
             } else {
-                (s(a), s(b), s(c), s(""))
+                (a, b, c, "")
             }
         }
-        [a, b, c, d] => (s(a), s(b), s(c), s(d)),
-        _ => (s(""), s(""), s(""), s("")),
+        (4, [a, b, c, d]) => (a, b, c, d),
+        _ => ("", "", "", ""),
     }
 }
 
 fn check_kind(kinds: &[String], target: &MatchTarget<'_>) -> bool {
     kinds.iter().any(|selector| {
         let (group, version, kind, sub) = parse_kind_selector(selector);
-        wildcard::matches(&group, target.group)
-            && wildcard::matches(&version, target.version)
-            && wildcard::matches(&kind, target.kind)
-            && (wildcard::matches(&sub, target.subresource)
+        wildcard::matches(group, target.group)
+            && wildcard::matches(version, target.version)
+            && wildcard::matches(kind, target.kind)
+            && (wildcard::matches(sub, target.subresource)
                 || (target.group.is_empty()
                     && target.version == "v1"
                     && target.kind == "Pod"
@@ -351,30 +362,15 @@ mod tests {
 
     #[test]
     fn kind_selectors_parse_like_kyverno() {
-        assert_eq!(
-            parse_kind_selector("Pod"),
-            ("*".into(), "*".into(), "Pod".into(), "".into())
-        );
-        assert_eq!(
-            parse_kind_selector("Pod/exec"),
-            ("*".into(), "*".into(), "Pod".into(), "exec".into())
-        );
-        assert_eq!(
-            parse_kind_selector("Pod.exec"),
-            ("*".into(), "*".into(), "Pod".into(), "exec".into())
-        );
-        assert_eq!(
-            parse_kind_selector("v1/Pod"),
-            ("*".into(), "v1".into(), "Pod".into(), "".into())
-        );
+        assert_eq!(parse_kind_selector("Pod"), ("*", "*", "Pod", ""));
+        assert_eq!(parse_kind_selector("Pod/exec"), ("*", "*", "Pod", "exec"));
+        assert_eq!(parse_kind_selector("Pod.exec"), ("*", "*", "Pod", "exec"));
+        assert_eq!(parse_kind_selector("v1/Pod"), ("*", "v1", "Pod", ""));
         assert_eq!(
             parse_kind_selector("batch/*/CronJob"),
-            ("batch".into(), "*".into(), "CronJob".into(), "".into())
+            ("batch", "*", "CronJob", "")
         );
-        assert_eq!(
-            parse_kind_selector("*/*"),
-            ("*".into(), "*".into(), "*".into(), "*".into())
-        );
+        assert_eq!(parse_kind_selector("*/*"), ("*", "*", "*", "*"));
         assert!(looks_like_version("v2beta1"));
         assert!(!looks_like_version("v2beta"));
         assert!(!looks_like_version("apps"));

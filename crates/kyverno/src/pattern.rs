@@ -210,7 +210,7 @@ impl Walk {
                         )),
                     ));
                 };
-                self.array(resource_list, pattern_list, path)
+                self.array(resource, resource_list, pattern_list, path)
             }
             scalar_pattern => {
                 let ok = match resource {
@@ -425,7 +425,15 @@ impl Walk {
         self.element(value, pattern, &format!("{path}{key}/"))
     }
 
-    fn array(&mut self, resource: &[Value], pattern: &[Value], path: &str) -> Walked {
+    /// `whole` is the resource array as a value (`resource` is its items): a scalar
+    /// pattern item is compared with the array as a whole.
+    fn array(
+        &mut self,
+        whole: &Value,
+        resource: &[Value],
+        pattern: &[Value],
+        path: &str,
+    ) -> Walked {
         let Some(first) = pattern.first() else {
             return Err((
                 path.to_owned(),
@@ -447,10 +455,7 @@ impl Walk {
                 }
                 self.elements(resource.iter().zip(pattern), path)
             }
-            scalar_pattern => {
-                let list = Value::Array(resource.to_vec());
-                self.element(&list, scalar_pattern, path)
-            }
+            scalar_pattern => self.element(whole, scalar_pattern, path),
         }
     }
 }

@@ -129,8 +129,14 @@ pub(crate) fn evaluate(
                 .collect()
         })
         .unwrap_or_default();
-    let metadata = at(object, meta_path).cloned().unwrap_or(Value::Null);
-    let pod_spec = at(object, spec_path).cloned().unwrap_or(json!({}));
+    let metadata = at(object, meta_path).unwrap_or(&Value::Null);
+    let empty_spec = json!({});
+    let pod_spec = at(object, spec_path).unwrap_or(&empty_spec);
+    // One view of the pod serves every check no exclusion touches.
+    let view = match pod::view(Some(metadata), Some(pod_spec), "", true) {
+        Ok(view) => view,
+        Err(e) => return error(format!("cannot evaluate Pod Security: {e}")),
+    };
     let mut violations = Vec::new();
     for def in CHECKS {
         let first_minor = def.versions.first().map_or(0, |v| v.min_minor);
@@ -140,7 +146,7 @@ pub(crate) fn evaluate(
         if level == Level::Baseline && def.level != Level::Baseline {
             continue;
         }
-        match check_with_exclusions(def, minor, &metadata, &pod_spec, &exclusions) {
+        match check_with_exclusions(def, minor, &view, metadata, pod_spec, &exclusions) {
             Ok(Some(violation)) => violations.push(violation),
             Ok(None) => {}
             Err(e) => return error(format!("cannot evaluate Pod Security: {e}")),
@@ -183,14 +189,11 @@ pub(crate) fn evaluate(
 fn check_with_exclusions(
     def: &CheckDef,
     minor: u32,
+    view: &pod::PodView<'_>,
     metadata: &Value,
     spec: &Value,
     exclusions: &[Exclusion],
 ) -> Result<Option<Violation>, kanon_core::object::FieldError> {
-    let relevant: Vec<&Exclusion> = exclusions
-        .iter()
-        .filter(|e| e.checks.contains(&def.id))
-        .collect();
     let behaviour = def
         .versions
         .iter()
@@ -200,13 +203,16 @@ fn check_with_exclusions(
     let Some(behaviour) = behaviour else {
         return Ok(None);
     };
-    if relevant.is_empty() {
-        let view = pod::view(Some(metadata), Some(spec), "", true)?;
-        return Ok((behaviour.check)(&view));
+    let mut relevant = exclusions
+        .iter()
+        .filter(|e| e.checks.contains(&def.id))
+        .peekable();
+    if relevant.peek().is_none() {
+        return Ok((behaviour.check)(view));
     }
     let mut spec = spec.clone();
     let mut metadata = metadata.clone();
-    for exclusion in &relevant {
+    for exclusion in relevant {
         if exclusion.images.is_empty() {
             clear_pod_level(&mut spec, &mut metadata);
         } else {

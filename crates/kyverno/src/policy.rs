@@ -201,6 +201,10 @@ pub struct Validation {
     /// Pod Security Standards sub-rule.
     #[serde(default)]
     pub pod_security: Option<Value>,
+    /// Whether `pattern` and `anyPattern` hold no variables, so evaluation can use them
+    /// without substitution (computed when the policy is compiled).
+    #[serde(skip)]
+    pub static_patterns: bool,
     /// CEL expressions (not supported yet).
     #[serde(default)]
     pub cel: Option<Value>,
@@ -450,6 +454,18 @@ impl KyvernoPolicy {
             raw: value.clone(),
         };
         policy.autogen = autogen::generate(&policy);
+        for rule in policy
+            .rules
+            .iter_mut()
+            .chain(policy.autogen.values_mut().flatten())
+        {
+            if let Some(validate) = rule.validate.as_mut() {
+                validate.static_patterns = ![&validate.pattern, &validate.any_pattern]
+                    .into_iter()
+                    .flatten()
+                    .any(crate::variables::has_variables);
+            }
+        }
         policy.invalid = crate::validity::check(&policy).err();
         Ok(policy)
     }
@@ -488,14 +504,13 @@ impl KyvernoPolicy {
         let overrides = rule
             .validate
             .as_ref()
-            .and_then(|v| v.failure_action_overrides.clone())
+            .and_then(|v| v.failure_action_overrides.as_ref())
             .or_else(|| {
                 self.raw
                     .get("spec")
                     .and_then(|s| s.get("validationFailureActionOverrides"))
-                    .cloned()
             });
-        for entry in overrides.iter().filter_map(Value::as_array).flatten() {
+        for entry in overrides.and_then(Value::as_array).into_iter().flatten() {
             let action = entry.get("action").and_then(Value::as_str).unwrap_or("");
             let by_name = entry
                 .get("namespaces")

@@ -6,6 +6,7 @@
 use crate::context::{Context, EntryLoader};
 use crate::value::to_go_json;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 /// Passes over one string before giving up (a variable whose value holds itself).
 const MAX_PASSES: usize = 64;
@@ -98,6 +99,20 @@ fn expression_of(token: &str) -> (String, bool) {
     match inner.strip_prefix('-') {
         Some(rest) => (rest.trim().to_owned(), true),
         None => (inner.to_owned(), false),
+    }
+}
+
+/// Like [`substitute_all`], but borrows `document` when it holds no variables, which is
+/// the common case on the hot path (patterns and condition operands).
+pub(crate) fn substitute_cow<'d>(
+    document: &'d Value,
+    context: &mut Context,
+    loader: &dyn EntryLoader,
+) -> Result<Cow<'d, Value>, String> {
+    if has_variables(document) {
+        substitute_at(document, "", context, loader).map(Cow::Owned)
+    } else {
+        Ok(Cow::Borrowed(document))
     }
 }
 
