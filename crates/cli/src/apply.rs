@@ -57,6 +57,12 @@ pub(crate) enum ColorChoice {
   kanon apply --pss baseline:v1.23 -f pod.yaml   # one level and version for every namespace
   kanon apply -f dir/ -o yaml > reports.yaml     # PolicyReports
   cat x.yaml | kanon apply -f -
+  kanon apply -p policies/ -f manifests/         # Kyverno ClusterPolicy/Policy (validate rules)
+  kanon apply -p pol.yaml -f app/ --values values.yaml --userinfo user.yaml
+
+Kyverno: Enforce failures are fail, Audit failures (and policies annotated
+policies.kyverno.io/scored: \"false\") are warn; rules kanon cannot evaluate yet (mutate,
+generate, verifyImages, CEL) are error results that say so.
 
 Namespaces: a Namespace in the input with pod-security.kubernetes.io/<mode>[-version] labels
 (modes enforce, warn, audit) sets the levels of the resources in it; --pss-namespace-labels gives
@@ -74,6 +80,18 @@ pub(crate) struct ApplyArgs {
     /// the built-in Pod Security defaults are off (add `--pss` to keep them).
     #[arg(short = 'p', long = "policy", value_name = "PATH")]
     policies: Vec<String>,
+
+    /// Kyverno values: a `Values` document (as for `kyverno apply --values-file`) that answers
+    /// policy variables, context entries (configMap, apiCall) and namespace labels for
+    /// `namespaceSelector` offline.
+    #[arg(long, visible_alias = "values-file", value_name = "FILE")]
+    values: Option<PathBuf>,
+
+    /// The requester Kyverno policies see (`match.subjects/roles/clusterRoles`,
+    /// `request.userInfo`): a `UserInfo` document with `userInfo.username`, `userInfo.groups`,
+    /// `roles` and `clusterRoles`, as for `kyverno apply --userinfo`.
+    #[arg(long, value_name = "FILE")]
+    userinfo: Option<PathBuf>,
 
     /// Check every resource against one Pod Security Standards level, as enforce, ignoring
     /// namespace labels: `LEVEL[:VERSION]` with LEVEL privileged|baseline|restricted and VERSION
@@ -178,6 +196,10 @@ pub(crate) fn run(args: ApplyArgs) -> u8 {
         }
     }
     let mut loader = PolicyLoader::new();
+    if let Err(error) = load_kyverno_options(&args, &mut loader, &mut namespaces) {
+        eprintln!("error: {error}");
+        return exit::ERROR;
+    }
     let mut load_errors = 0usize;
     if !args.policies.is_empty() {
         let (policy_inputs, errors) = input::discover(&args.policies);
@@ -512,6 +534,42 @@ fn load_policy_file(
         },
     );
     errors
+}
+
+/// Reads `--values` and `--userinfo` into the policy loader; namespace labels of the values
+/// document join the known namespaces.
+fn load_kyverno_options(
+    args: &ApplyArgs,
+    loader: &mut PolicyLoader,
+    namespaces: &mut Namespaces,
+) -> Result<(), String> {
+    if let Some(path) = &args.values {
+        let document = single_document(path)?;
+        let values = kanon_kyverno::testing::parse_values(&document)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        for (namespace, labels) in &values.namespace_labels {
+            namespaces.insert(namespace.clone(), labels.clone());
+        }
+        loader.set_kyverno_values(kanon_kyverno::testing::TestValues {
+            api_calls: values.api_calls.clone(),
+            values,
+        });
+    }
+    if let Some(path) = &args.userinfo {
+        let document = single_document(path)?;
+        let user = kanon_kyverno::testing::parse_userinfo(&document)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        loader.set_kyverno_user(user);
+    }
+    Ok(())
+}
+
+/// The first document of a YAML file (an error when it has none).
+fn single_document(path: &std::path::Path) -> Result<Value, String> {
+    crate::test_cmd::read_documents(path)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| format!("{}: no document", path.display()))
 }
 
 /// Reads `--pss-namespace-labels`: either a mapping `namespace: {label: value}` or Namespace

@@ -39,8 +39,9 @@ pub(crate) mod exit {
     long_about = "kanon evaluates Kubernetes resources against policies and reports the results \
 as PolicyReports.\n\nWith no policy flags it applies its built-in default set: the Pod Security \
 Standards, baseline enforced and restricted warned, at the latest version, with Pod Security \
-Admission's exact decisions and messages.",
-    after_help = "Examples:\n  kanon apply -f manifests/\n  kanon apply --pss restricted:v1.30 -f pod.yaml\n  helm template my-chart | kanon apply -f - -o sarif > kanon.sarif\n\nExit codes: 0 no failures, 1 a policy failed (or could not be evaluated), 2 bad usage or unreadable input."
+Admission's exact decisions and messages. Kyverno policies (-p) replace the defaults; \
+`kanon test` runs Kyverno CLI test suites (kyverno-test.yaml).",
+    after_help = "Examples:\n  kanon apply -f manifests/\n  kanon apply --pss restricted:v1.30 -f pod.yaml\n  helm template my-chart | kanon apply -f - -o sarif > kanon.sarif\n  kanon apply -p policies/ -f manifests/\n  kanon test policies/\n\nExit codes: 0 no failures, 1 a policy failed (or could not be evaluated), 2 bad usage or unreadable input."
 )]
 struct Cli {
     #[command(subcommand)]

@@ -72,7 +72,7 @@ fn find_manifests(path: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-fn read_documents(path: &Path) -> Result<Vec<Value>, String> {
+pub(crate) fn read_documents(path: &Path) -> Result<Vec<Value>, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
     let mut documents = Vec::new();
     let mut first_error = None;
@@ -272,10 +272,21 @@ fn write_table(
             writeln!(out, "  ERROR  {error}")?;
             continue;
         }
-        for row in &run.rows {
-            if args.fail_only && row.outcome != RowOutcome::Fail {
-                continue;
-            }
+        let shown: Vec<_> = run
+            .rows
+            .iter()
+            .filter(|row| !args.fail_only || row.outcome == RowOutcome::Fail)
+            .collect();
+        let width = |field: fn(&kanon_kyverno::testing::Row) -> &str| {
+            shown.iter().map(|row| field(row).len()).max().unwrap_or(0)
+        };
+        let (w_policy, w_rule, w_resource, w_expected) = (
+            width(|r| &r.policy),
+            width(|r| &r.rule),
+            width(|r| &r.resource),
+            width(|r| &r.expected),
+        );
+        for row in shown {
             let label = match row.outcome {
                 RowOutcome::Pass => "PASS",
                 RowOutcome::Fail => "FAIL",
@@ -283,7 +294,7 @@ fn write_table(
             };
             write!(
                 out,
-                "  {label:<4}  {}  {}  {}  {}  {}",
+                "  {label:<4}  {:<w_policy$}  {:<w_rule$}  {:<w_resource$}  {:<w_expected$}  {}",
                 row.policy, row.rule, row.resource, row.expected, row.reason
             )?;
             if args.detailed_results && !row.message.is_empty() {

@@ -2,7 +2,8 @@
 
 use crate::policy_set::PolicySet;
 use kanon_core::object;
-use kanon_kyverno::{KyvernoPolicy, KyvernoPolicySet, PolicyException};
+use kanon_kyverno::testing::TestValues;
+use kanon_kyverno::{KyvernoPolicy, KyvernoPolicySet, PolicyException, UserContext};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -51,6 +52,8 @@ pub fn classify(document: &Value) -> DocumentKind {
 pub struct PolicyLoader {
     kyverno: Vec<KyvernoPolicy>,
     exceptions: Vec<PolicyException>,
+    kyverno_values: Option<TestValues>,
+    kyverno_user: Option<UserContext>,
 }
 
 impl PolicyLoader {
@@ -86,6 +89,17 @@ impl PolicyLoader {
         }
     }
 
+    /// Offline answers for Kyverno variables and context entries (a Kyverno `Values`
+    /// document, as given to `kyverno apply --values-file`).
+    pub fn set_kyverno_values(&mut self, values: TestValues) {
+        self.kyverno_values = Some(values);
+    }
+
+    /// The requester Kyverno policies see offline (a Kyverno `UserInfo` document).
+    pub fn set_kyverno_user(&mut self, user: UserContext) {
+        self.kyverno_user = Some(user);
+    }
+
     /// How many policies were loaded.
     pub fn len(&self) -> usize {
         self.kyverno.len()
@@ -99,10 +113,14 @@ impl PolicyLoader {
     /// Adds the loaded policies to a policy set.
     pub fn install(self, set: &mut PolicySet) {
         if !self.kyverno.is_empty() || !self.exceptions.is_empty() {
-            set.add(Arc::new(KyvernoPolicySet::new(
-                self.kyverno,
-                self.exceptions,
-            )));
+            let mut kyverno = KyvernoPolicySet::new(self.kyverno, self.exceptions);
+            if let Some(values) = self.kyverno_values {
+                kyverno = kyverno.with_values(values);
+            }
+            if let Some(user) = self.kyverno_user {
+                kyverno = kyverno.with_user(user);
+            }
+            set.add(Arc::new(kyverno));
         }
     }
 }

@@ -286,7 +286,15 @@ fn generate_rule(
             }
         }
     }
-    let validate = rule.get("validate")?.as_object()?.clone();
+    let Some(validate) = rule.get("validate").and_then(Value::as_object).cloned() else {
+        // Mutate and verifyImages rules are generated for controllers too; kanon does not
+        // evaluate them yet, so the generated rule keeps its body unchanged and reports
+        // itself as unsupported, as the Pod rule does.
+        let unsupported = ["mutate", "verifyImages"]
+            .iter()
+            .any(|key| rule.get(*key).is_some_and(|v| !v.is_null()));
+        return unsupported.then_some(Value::Object(rule));
+    };
     let mut kept = Map::new();
     for key in [
         "message",

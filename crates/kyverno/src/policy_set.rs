@@ -4,6 +4,7 @@ use crate::evaluate::{NoValues, PolicyInput, RuleStatus, Session, UserContext};
 use crate::exceptions::PolicyException;
 use crate::matching::RequestUser;
 use crate::policy::KyvernoPolicy;
+use crate::testing::TestValues;
 use kanon_core::{EvalContext, Finding, Labels, Policy, Severity, Verdict};
 use serde_json::Value;
 use std::sync::Arc;
@@ -14,6 +15,10 @@ pub struct KyvernoPolicySet {
     policies: Vec<KyvernoPolicy>,
     exceptions: Vec<PolicyException>,
     names: Vec<Arc<str>>,
+    /// Offline answers for variables, context entries and API calls (`--values`).
+    values: Option<Arc<TestValues>>,
+    /// The requester for every request, offline (`--userinfo`).
+    user: Option<UserContext>,
 }
 
 impl KyvernoPolicySet {
@@ -24,7 +29,25 @@ impl KyvernoPolicySet {
             policies,
             exceptions,
             names,
+            values: None,
+            user: None,
         }
+    }
+
+    /// Answers variables, context entries and API calls from a values document, as
+    /// `kyverno apply --values-file` does.
+    #[must_use]
+    pub fn with_values(mut self, values: TestValues) -> Self {
+        self.values = Some(Arc::new(values));
+        self
+    }
+
+    /// Evaluates every request as made by this user (with these roles), as
+    /// `kyverno apply --userinfo` does.
+    #[must_use]
+    pub fn with_user(mut self, user: UserContext) -> Self {
+        self.user = Some(user);
+        self
     }
 
     /// The policies.
@@ -82,15 +105,17 @@ impl Policy for KyvernoPolicySet {
         let object = request.object.as_ref().unwrap_or(&null);
         let old_object = request.old_object.as_ref().unwrap_or(&null);
         let empty = Labels::new();
-        let user = (!request.user_info.username.is_empty()).then(|| UserContext {
-            user: RequestUser {
-                username: request.user_info.username.clone(),
-                groups: request.user_info.groups.clone(),
-                roles: Vec::new(),
-                cluster_roles: Vec::new(),
-            },
-            user_info: serde_json::to_value(&request.user_info).unwrap_or(Value::Null),
-        });
+        let from_request =
+            (self.user.is_none() && !request.user_info.username.is_empty()).then(|| UserContext {
+                user: RequestUser {
+                    username: request.user_info.username.clone(),
+                    groups: request.user_info.groups.clone(),
+                    roles: Vec::new(),
+                    cluster_roles: Vec::new(),
+                },
+                user_info: serde_json::to_value(&request.user_info).unwrap_or(Value::Null),
+            });
+        let user = self.user.as_ref().or(from_request.as_ref());
         let input = PolicyInput {
             object,
             old_object,
@@ -98,8 +123,11 @@ impl Policy for KyvernoPolicySet {
             subresource: request.sub_resource.as_deref().unwrap_or(""),
             operation: request.operation.as_str(),
             namespace_labels: ctx.namespace_labels.unwrap_or(&empty),
-            user: user.as_ref(),
-            values: &NoValues,
+            user,
+            values: match &self.values {
+                Some(values) => values.as_ref(),
+                None => &NoValues,
+            },
             exceptions: &self.exceptions,
         };
         let mut session = Session::new(&input);

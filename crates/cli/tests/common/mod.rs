@@ -56,3 +56,12 @@ pub(crate) fn kanon_stdin(args: &[&str], stdin: &str) -> Run {
     );
     run
 }
+
+/// Asserts that a table run ends with this summary line (`pass: N, fail: N, ...`).
+pub(crate) fn assert_summary(run: &Run, summary: &str) {
+    assert!(
+        run.stdout.ends_with(&format!("{summary}\n")),
+        "expected summary {summary:?}:\n{}",
+        run.stdout
+    );
+}
