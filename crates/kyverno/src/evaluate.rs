@@ -540,17 +540,7 @@ impl Evaluator<'_> {
         {
             return Some(unmet);
         }
-        if let Some(pss) = validate.pod_security.as_ref() {
-            return podsecurity::evaluate(
-                rule,
-                pss,
-                self.policy,
-                self.input,
-                self.object,
-                self.old_object,
-            );
-        }
-        let keys = crate::exceptions::matching(
+        let exceptions = crate::exceptions::matching(
             self.input.exceptions,
             self.policy,
             &rule.name,
@@ -558,7 +548,11 @@ impl Evaluator<'_> {
             context,
             &loader,
         );
-        if !keys.is_empty() {
+        if let Some(pss) = validate.pod_security.as_ref() {
+            return podsecurity::evaluate(rule, pss, self.input, self.object, &exceptions);
+        }
+        if !exceptions.is_empty() {
+            let keys: Vec<String> = exceptions.iter().map(|e| e.key()).collect();
             return Some(RuleResponse::new(
                 &rule.name,
                 RuleStatus::Skip,

@@ -21,6 +21,9 @@ pub struct PolicyException {
     pub match_: MatchResources,
     /// `spec.conditions`.
     pub conditions: Option<Value>,
+    /// `spec.podSecurity`: controls excluded from `podSecurity` rules instead of skipping
+    /// them.
+    pub pod_security: Vec<Value>,
 }
 
 impl PolicyException {
@@ -73,6 +76,11 @@ impl PolicyException {
             exceptions,
             match_,
             conditions: spec.get("conditions").filter(|c| !c.is_null()).cloned(),
+            pod_security: spec
+                .get("podSecurity")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default(),
         })
     }
 
@@ -117,17 +125,17 @@ pub(crate) fn exception_match(match_: &MatchResources, target: &MatchTarget<'_>)
     }
 }
 
-/// The keys of the exceptions that skip this rule of this policy for the request.
-pub(crate) fn matching(
-    exceptions: &[PolicyException],
+/// The exceptions that apply to this rule of this policy for the request.
+pub(crate) fn matching<'e>(
+    exceptions: &'e [PolicyException],
     policy: &KyvernoPolicy,
     rule: &str,
     target: &dyn ExceptionTarget,
     context: &mut Context,
     loader: &dyn EntryLoader,
-) -> Vec<String> {
+) -> Vec<&'e PolicyException> {
     let policy_key = policy.key();
-    let mut keys = Vec::new();
+    let mut matched = Vec::new();
     for exception in exceptions {
         if !exception.covers(&policy_key, rule) || !target.matches_filter(&exception.match_) {
             continue;
@@ -151,7 +159,7 @@ pub(crate) fn matching(
                 _ => continue,
             }
         }
-        keys.push(exception.key());
+        matched.push(exception);
     }
-    keys
+    matched
 }

@@ -4,7 +4,8 @@
 //! Kubernetes v1.0 to v1.37 ([`registry::LATEST_MINOR`]), evaluated on a typed view of the pod
 //! ([`pod::PodView`]) and worded byte for byte as upstream words it. [`PodSecurity`] applies the
 //! namespace's modes (enforce, warn, audit) to any admission request as a kanon
-//! [`kanon_core::Policy`].
+//! [`kanon_core::Policy`]. Each behaviour also lists the offending fields of a pod it rejects
+//! ([`fields`]), as Kyverno's `podSecurity` rules report them.
 //!
 //! This crate is *not* an admission webhook: it has no I/O and knows nothing about HTTP.
 //!
@@ -30,6 +31,7 @@
 pub mod admission;
 pub mod checks;
 pub mod error;
+pub mod fields;
 pub mod level;
 pub mod namespace;
 pub mod pod;

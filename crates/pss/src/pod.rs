@@ -80,15 +80,51 @@ pub struct Capabilities<'a> {
     pub drop: Vec<&'a str>,
 }
 
+/// The list of the pod spec that holds a container.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum ContainerList {
+    /// `initContainers`.
+    InitContainers,
+    /// `containers`.
+    #[default]
+    Containers,
+    /// `ephemeralContainers`.
+    EphemeralContainers,
+}
+
+impl ContainerList {
+    /// The field name in the pod spec, e.g. `initContainers`.
+    pub fn field_name(self) -> &'static str {
+        match self {
+            ContainerList::InitContainers => "initContainers",
+            ContainerList::Containers => "containers",
+            ContainerList::EphemeralContainers => "ephemeralContainers",
+        }
+    }
+}
+
+/// A non-zero `hostPort` of a container.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HostPort {
+    /// Index of the entry in the container's `ports`.
+    pub index: usize,
+    /// The port.
+    pub port: i64,
+}
+
 /// A container (init, regular or ephemeral).
 #[derive(Debug, Default, Clone)]
 pub struct Container<'a> {
+    /// The list that holds the container.
+    pub list: ContainerList,
+    /// Index of the container in its list.
+    pub index: usize,
     /// `name`.
     pub name: &'a str,
     /// `securityContext` when set.
     pub security_context: Option<SecurityContext<'a>>,
-    /// Non-zero `ports[*].hostPort` values, after defaulting.
-    pub host_ports: Vec<i64>,
+    /// Non-zero `ports[*].hostPort` values, after defaulting, in `ports` order.
+    pub host_ports: Vec<HostPort>,
     /// Non-empty `host` fields of probes and lifecycle handlers.
     pub probe_hosts: Vec<&'a str>,
 }
@@ -98,11 +134,14 @@ pub struct Container<'a> {
 pub struct Volume<'a> {
     /// `name`.
     pub name: &'a str,
-    /// Whether `hostPath` is set.
-    pub host_path: bool,
+    /// `hostPath.path` when `hostPath` is set (`""` without a path).
+    pub host_path: Option<&'a str>,
     /// The restricted volume type that the restricted profile reports, or `None` for an
     /// allowed source (including the defaulted `emptyDir`).
     pub restricted_type: Option<&'static str>,
+    /// Whether no known volume source is set, so that the API server defaults the volume to
+    /// `emptyDir` (which is what `restricted_type` assumes).
+    pub sourceless: bool,
 }
 
 /// The parts of a pod (or pod template) that Pod Security Standards look at.
@@ -244,15 +283,21 @@ pub fn view<'a>(
         }
     }
     let default_host_ports = is_pod && pod.host_network;
-    let fields = ["initContainers", "containers", "ephemeralContainers"];
+    let holders = [
+        ContainerList::InitContainers,
+        ContainerList::Containers,
+        ContainerList::EphemeralContainers,
+    ];
     pod.containers
         .reserve(lists.iter().flatten().map(|list| list.len()).sum());
-    for (field, list) in fields.iter().zip(lists) {
+    for (holder, list) in holders.into_iter().zip(lists) {
         for (index, item) in list.into_iter().flatten().enumerate() {
-            let container_path = || format!("{path}spec.{field}[{index}]");
+            let container_path = || format!("{path}spec.{}[{index}]", holder.field_name());
             let object = as_object(item, &container_path)?;
-            pod.containers
-                .push(container(object, &container_path, default_host_ports)?);
+            let mut parsed = container(object, &container_path, default_host_ports)?;
+            parsed.list = holder;
+            parsed.index = index;
+            pod.containers.push(parsed);
         }
     }
     if let Some(list) = volumes {
@@ -401,7 +446,10 @@ fn container<'a>(
             host_port = container_port;
         }
         if host_port != 0 {
-            out.host_ports.push(host_port);
+            out.host_ports.push(HostPort {
+                index,
+                port: host_port,
+            });
         }
     }
     Ok(out)
@@ -475,9 +523,12 @@ fn string_list<'a>(value: &'a Value, path: Path<'_>) -> Result<Vec<&'a str>, Fie
     };
     list.iter()
         .enumerate()
-        .map(|(index, item)| {
-            item.as_str()
-                .ok_or_else(|| mismatch(format!("{}[{index}]", path()), "string", item))
+        .map(|(index, item)| match item {
+            // Go's JSON decoding leaves a `null` item as the empty string.
+            Value::Null => Ok(""),
+            _ => item
+                .as_str()
+                .ok_or_else(|| mismatch(format!("{}[{index}]", path()), "string", item)),
         })
         .collect()
 }
@@ -485,7 +536,7 @@ fn string_list<'a>(value: &'a Value, path: Path<'_>) -> Result<Vec<&'a str>, Fie
 fn volume<'a>(object_map: &'a Object, path: Path<'_>) -> Result<Volume<'a>, FieldError> {
     let mut name = "";
     let mut allowed = false;
-    let mut host_path = false;
+    let mut host_path = None;
     // Index into RESTRICTED_VOLUME_SOURCES of the first restricted source set.
     let mut restricted: Option<usize> = None;
     for (key, value) in object_map {
@@ -499,7 +550,10 @@ fn volume<'a>(object_map: &'a Object, path: Path<'_>) -> Result<Volume<'a>, Fiel
         if ALLOWED_VOLUME_SOURCES.contains(&key.as_str()) {
             allowed = true;
         } else if let Some(rank) = RESTRICTED_VOLUME_SOURCES.iter().position(|s| s == key) {
-            host_path |= rank == 0;
+            if rank == 0 {
+                // The path only words Kyverno's field errors; a mistyped one reads as unset.
+                host_path = Some(value.get("path").and_then(Value::as_str).unwrap_or(""));
+            }
             restricted = Some(restricted.map_or(rank, |r| r.min(rank)));
         }
     }
@@ -513,6 +567,7 @@ fn volume<'a>(object_map: &'a Object, path: Path<'_>) -> Result<Volume<'a>, Fiel
         name,
         host_path,
         restricted_type,
+        sourceless: !allowed && restricted.is_none(),
     })
 }
 
@@ -534,7 +589,7 @@ mod tests {
         let spec = json!({"hostNetwork": true, "containers": [{"name": "c", "ports": [{"containerPort": 80}]}]});
         assert_eq!(
             view(None, Some(&spec), "", true).unwrap().containers[0].host_ports,
-            [80]
+            [HostPort { index: 0, port: 80 }]
         );
         assert!(view(None, Some(&spec), "spec.template.", false)
             .unwrap()

@@ -1,5 +1,7 @@
 //! The checks of the baseline profile.
 
+pub(super) mod fields;
+
 use super::Violation;
 use crate::pod::{PodView, SeLinuxOptions, SecurityContext};
 use crate::text::{go_quote, join_quote, pluralize, sorted_set};
@@ -61,7 +63,7 @@ pub(super) fn host_path_volumes_1_0(pod: &PodView) -> Option<Violation> {
     let bad: Vec<&str> = pod
         .volumes
         .iter()
-        .filter(|v| v.host_path)
+        .filter(|v| v.host_path.is_some())
         .map(|v| v.name)
         .collect();
     (!bad.is_empty()).then(|| Violation {
@@ -81,7 +83,7 @@ pub(super) fn host_ports_1_0(pod: &PodView) -> Option<Violation> {
     for container in &pod.containers {
         if !container.host_ports.is_empty() {
             bad.push(container.name);
-            ports.extend(container.host_ports.iter().map(|p| p.to_string()));
+            ports.extend(container.host_ports.iter().map(|p| p.port.to_string()));
         }
     }
     if bad.is_empty() {
@@ -400,13 +402,30 @@ const SYSCTLS_1_37: &[&str] = &[
     "net.ipv4.tcp_notsent_lowat",
 ];
 
+/// The allowed sysctls of each version, as the sets added up to it.
+const SYSCTLS_ALLOWED_1_0: &[&[&str]] = &[SYSCTLS_1_0];
+const SYSCTLS_ALLOWED_1_27: &[&[&str]] = &[SYSCTLS_1_0, SYSCTLS_1_27];
+const SYSCTLS_ALLOWED_1_29: &[&[&str]] = &[SYSCTLS_1_0, SYSCTLS_1_27, SYSCTLS_1_29];
+const SYSCTLS_ALLOWED_1_32: &[&[&str]] = &[SYSCTLS_1_0, SYSCTLS_1_27, SYSCTLS_1_29, SYSCTLS_1_32];
+const SYSCTLS_ALLOWED_1_37: &[&[&str]] = &[
+    SYSCTLS_1_0,
+    SYSCTLS_1_27,
+    SYSCTLS_1_29,
+    SYSCTLS_1_32,
+    SYSCTLS_1_37,
+];
+
+fn sysctl_allowed(name: &str, allowed: &[&[&str]]) -> bool {
+    allowed.iter().any(|set| set.contains(&name))
+}
+
 fn sysctls(pod: &PodView, allowed: &[&[&str]]) -> Option<Violation> {
     let forbidden: Vec<&str> = pod
         .security_context
         .sysctls
         .iter()
         .copied()
-        .filter(|name| !allowed.iter().any(|set| set.contains(name)))
+        .filter(|name| !sysctl_allowed(name, allowed))
         .collect();
     (!forbidden.is_empty()).then(|| Violation {
         reason: "forbidden sysctls",
@@ -416,39 +435,27 @@ fn sysctls(pod: &PodView, allowed: &[&[&str]]) -> Option<Violation> {
 
 /// sysctls, v1.0+: only the safe set.
 pub(super) fn sysctls_1_0(pod: &PodView) -> Option<Violation> {
-    sysctls(pod, &[SYSCTLS_1_0])
+    sysctls(pod, SYSCTLS_ALLOWED_1_0)
 }
 
 /// sysctls, v1.27+: adds `net.ipv4.ip_local_reserved_ports`.
 pub(super) fn sysctls_1_27(pod: &PodView) -> Option<Violation> {
-    sysctls(pod, &[SYSCTLS_1_0, SYSCTLS_1_27])
+    sysctls(pod, SYSCTLS_ALLOWED_1_27)
 }
 
 /// sysctls, v1.29+: adds the TCP keepalive and fin-timeout sysctls.
 pub(super) fn sysctls_1_29(pod: &PodView) -> Option<Violation> {
-    sysctls(pod, &[SYSCTLS_1_0, SYSCTLS_1_27, SYSCTLS_1_29])
+    sysctls(pod, SYSCTLS_ALLOWED_1_29)
 }
 
 /// sysctls, v1.32+: adds `net.ipv4.tcp_rmem` and `net.ipv4.tcp_wmem`.
 pub(super) fn sysctls_1_32(pod: &PodView) -> Option<Violation> {
-    sysctls(
-        pod,
-        &[SYSCTLS_1_0, SYSCTLS_1_27, SYSCTLS_1_29, SYSCTLS_1_32],
-    )
+    sysctls(pod, SYSCTLS_ALLOWED_1_32)
 }
 
 /// sysctls, v1.37+: adds `net.ipv4.tcp_slow_start_after_idle` and `net.ipv4.tcp_notsent_lowat`.
 pub(super) fn sysctls_1_37(pod: &PodView) -> Option<Violation> {
-    sysctls(
-        pod,
-        &[
-            SYSCTLS_1_0,
-            SYSCTLS_1_27,
-            SYSCTLS_1_29,
-            SYSCTLS_1_32,
-            SYSCTLS_1_37,
-        ],
-    )
+    sysctls(pod, SYSCTLS_ALLOWED_1_37)
 }
 
 /// windowsHostProcess, v1.0+: `windowsOptions.hostProcess` must not be true.

@@ -1,5 +1,7 @@
 //! The checks of the restricted profile (which also runs the baseline checks).
 
+pub(super) mod fields;
+
 use super::baseline::{containers_phrase, containers_where, valid_seccomp_type};
 use super::Violation;
 use crate::pod::PodView;
