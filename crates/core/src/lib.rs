@@ -37,6 +37,7 @@ pub mod manifest;
 pub mod object;
 pub mod policy;
 pub mod quantity;
+pub mod selector;
 
 pub use admission::{
     AdmissionRequest, GroupVersionKind, GroupVersionResource, Operation, UserInfo,
@@ -45,3 +46,4 @@ pub use error::{Error, Result};
 pub use finding::{Evaluation, Finding, ResourceRef, Severity, Verdict};
 pub use manifest::{Manifest, Origin};
 pub use policy::{EvalContext, Labels, Policy};
+pub use selector::{LabelSelector, LabelSelectorRequirement};
