@@ -8,6 +8,8 @@ builds kanon in release mode, then times in one run, alternating:
   - `kanon apply -o yaml` (PolicyReports: all findings held until the end)
   - `kanon apply -p <20 Kyverno policies>`: the validate-only pod-security and best-practices
     policies of ../shared/conformance/kyverno-policies (policy-evaluations/s = documents x policies)
+  - the Pod Security editions of that library: patterns (pod-security), `validate.cel` rules
+    (pod-security-cel) and ValidatingPolicies (pod-security-vpol), compared with the patterns
 and reports documents/s, peak RSS, CPU use (user+sys over wall: 2.0 means both cores busy)
 and the ratio of each to the floor. Wall times are medians of --runs runs.
 
@@ -60,6 +62,25 @@ def kyverno_policies(out_dir, count):
     return target, chosen
 
 
+def edition(out_dir, name, categories):
+    """Copies the policy files of the Pod Security editions of the suite (patterns, CEL rules,
+    ValidatingPolicies), skipping their test folders."""
+    import glob
+    import shutil
+    target = os.path.join(out_dir, name)
+    shutil.rmtree(target, ignore_errors=True)
+    os.makedirs(target)
+    library = os.path.join(SHARED, "conformance", "kyverno-policies")
+    count = 0
+    for category in categories:
+        for path in sorted(glob.glob(os.path.join(library, category, "**", "*.yaml"), recursive=True)):
+            if "/." in path:
+                continue
+            shutil.copy(path, os.path.join(target, f"{count:02d}-{os.path.basename(path)}"))
+            count += 1
+    return target, count
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=100_000)
@@ -90,6 +111,13 @@ def main():
         "apply -o yaml": [kanon, "apply", "-f", corpus, "-o", "yaml"],
         f"kyverno x{n_policies}": [kanon, "apply", "-f", corpus, "-p", policy_dir, "-o", "table"],
     }
+    editions = {
+        "pss patterns": edition(out_dir, "pss-patterns", ["pod-security/baseline", "pod-security/restricted"]),
+        "pss validate.cel": edition(out_dir, "pss-cel", ["pod-security-cel"]),
+        "pss vpol": edition(out_dir, "pss-vpol", ["pod-security-vpol"]),
+    }
+    for name, (directory, count) in editions.items():
+        variants[f"{name} x{count}"] = [kanon, "apply", "-f", corpus, "-p", directory, "-o", "table"]
     results = {name: [] for name in variants}
     sink = os.path.join(out_dir, "last-output")
     for _ in range(args.runs):
@@ -103,17 +131,22 @@ def main():
     cores = os.cpu_count()
     print(f"corpus: {args.count} documents, {files} files, {size / 1e6:.1f} MB; {cores} cores; median of {args.runs} runs")
     floor = statistics.median(w for w, _, _ in results["parse-only (floor)"])
-    print(f"{'variant':<20} {'wall s':>7} {'docs/s':>9} {'MB/s':>7} {'cpu/wall':>8} {'peak RSS':>9} {'vs floor':>8}")
+    print(f"{'variant':<22} {'wall s':>7} {'docs/s':>9} {'MB/s':>7} {'cpu/wall':>8} {'peak RSS':>9} {'vs floor':>8}")
     pss = statistics.median(w for w, _, _ in results["apply -o table"])
     for name, runs in results.items():
         wall = statistics.median(w for w, _, _ in runs)
         cpu = statistics.median(c for _, c, _ in runs)
         rss = max(r for _, _, r in runs)
-        print(f"{name:<20} {wall:>7.2f} {args.count / wall:>9.0f} {size / 1e6 / wall:>7.1f} "
+        print(f"{name:<22} {wall:>7.2f} {args.count / wall:>9.0f} {size / 1e6 / wall:>7.1f} "
               f"{cpu / wall:>8.2f} {rss / 1024:>7.0f}MB {wall / floor:>7.2f}x")
     kyverno = statistics.median(w for w, _, _ in results[f"kyverno x{n_policies}"])
     print(f"kyverno: {n_policies} policies, {args.count * n_policies / kyverno:.0f} policy-evaluations/s, "
           f"{kyverno / pss:.2f}x the PSS-only run")
+    walls = {name: statistics.median(w for w, _, _ in results[f"{name} x{count}"])
+             for name, (_, count) in editions.items()}
+    patterns = walls["pss patterns"]
+    for name in ("pss validate.cel", "pss vpol"):
+        print(f"{name}: {walls[name]:.2f} s vs patterns {patterns:.2f} s = {walls[name] / patterns:.2f}x")
 
 
 if __name__ == "__main__":

@@ -196,6 +196,7 @@ pub(crate) fn run(args: ApplyArgs) -> u8 {
         }
     }
     let mut loader = PolicyLoader::new();
+    loader.set_now(timestamp_now_seconds());
     if let Err(error) = load_kyverno_options(&args, &mut loader, &mut namespaces) {
         eprintln!("error: {error}");
         return exit::ERROR;
@@ -224,9 +225,12 @@ pub(crate) fn run(args: ApplyArgs) -> u8 {
             namespaces.insert_object(namespace);
         }
         for (document, origin) in &found.policies {
-            if let Err(error) = loader.add(document) {
-                eprintln!("error: {origin}: {error}");
-                load_errors += 1;
+            match loader.add(document) {
+                Ok(problems) => warn_problems(origin, document, &problems),
+                Err(error) => {
+                    eprintln!("error: {origin}: {error}");
+                    load_errors += 1;
+                }
             }
         }
     }
@@ -415,6 +419,10 @@ fn evaluate_input(
                 let Some(engine) = engine else {
                     return;
                 };
+                // Policy documents among the inputs were loaded as policies.
+                if classify(&manifest.object) != DocumentKind::Resource {
+                    return;
+                }
                 let evaluation = engine.evaluate_manifest(
                     manifest,
                     Operation::Create,
@@ -448,7 +456,7 @@ fn prescan(
     limits: &manifest::Limits,
 ) -> Prescan {
     // Policy documents of the dialects kanon evaluates; others in `-f` are resources.
-    const POLICY_MARKERS: &[&str] = &["kyverno.io"];
+    const POLICY_MARKERS: &[&str] = &["kyverno.io", "admissionregistration.k8s.io"];
     let finders: Vec<memchr::memmem::Finder<'_>> = std::iter::once("Namespace")
         .chain(POLICY_MARKERS.iter().copied())
         .map(|needle| memchr::memmem::Finder::new(needle.as_bytes()))
@@ -480,7 +488,11 @@ fn prescan(
                         local.namespaces.push(m.object);
                     } else if matches!(
                         classify(&m.object),
-                        DocumentKind::KyvernoPolicy | DocumentKind::KyvernoException
+                        DocumentKind::KyvernoPolicy
+                            | DocumentKind::KyvernoException
+                            | DocumentKind::KyvernoValidatingPolicy
+                            | DocumentKind::AdmissionPolicy
+                            | DocumentKind::AdmissionPolicyBinding
                     ) {
                         let origin =
                             format!("{}:{}", m.origin.source, m.origin.line + raw.line - 1);
@@ -522,9 +534,13 @@ fn load_policy_file(
         limits,
         &mut |loaded| match loaded {
             Ok(m) => {
-                if let Err(error) = loader.add(&m.object) {
-                    eprintln!("error: {}:{}: {error}", m.origin.source, m.origin.line);
-                    errors += 1;
+                let origin = format!("{}:{}", m.origin.source, m.origin.line);
+                match loader.add(&m.object) {
+                    Ok(problems) => warn_problems(&origin, &m.object, &problems),
+                    Err(error) => {
+                        eprintln!("error: {origin}: {error}");
+                        errors += 1;
+                    }
                 }
             }
             Err(error) => {
@@ -534,6 +550,18 @@ fn load_policy_file(
         },
     );
     errors
+}
+
+/// Prints the CEL compile problems of a loaded policy (`file:line: Kind "name": field.path:
+/// error`); the expressions concerned give `error` results when they run.
+fn warn_problems(origin: &str, document: &Value, problems: &[String]) {
+    for problem in problems {
+        eprintln!(
+            "warning: {origin}: {} {:?}: {problem}",
+            kanon_core::object::kind(document),
+            kanon_core::object::name(document)
+        );
+    }
 }
 
 /// Reads `--values` and `--userinfo` into the policy loader; namespace labels of the values
@@ -553,6 +581,7 @@ fn load_kyverno_options(
         loader.set_kyverno_values(kanon_kyverno::testing::TestValues {
             api_calls: values.api_calls.clone(),
             values,
+            ..Default::default()
         });
     }
     if let Some(path) = &args.userinfo {
@@ -628,6 +657,10 @@ fn load_namespace_labels(
         }
     }
     Ok(())
+}
+
+fn timestamp_now_seconds() -> i64 {
+    now().seconds
 }
 
 fn now() -> Timestamp {

@@ -6,6 +6,7 @@ use clap::{Args, ValueEnum};
 use kanon_core::manifest;
 use kanon_engine::{classify, DocumentKind};
 use kanon_kyverno::testing::{self, Row, RowOutcome, TestInputs, TestPolicy, TestValues};
+use kanon_kyverno::vpol::{CelException, ValidatingPolicy};
 use kanon_kyverno::{KyvernoPolicy, PolicyException};
 use serde_json::Value;
 use std::io::Write;
@@ -101,6 +102,12 @@ fn load_inputs(dir: &Path, case: &testing::TestCase) -> Result<TestInputs, Strin
     for file in &case.policies {
         for document in read_documents(&dir.join(file))? {
             let name = kanon_core::object::name(&document).to_owned();
+            if CelException::is_exception_document(&document) {
+                inputs
+                    .cel_exceptions
+                    .push(CelException::from_value(&document)?);
+                continue;
+            }
             let policy = match classify(&document) {
                 DocumentKind::KyvernoPolicy => match KyvernoPolicy::from_value(&document) {
                     Ok(policy) => TestPolicy::Kyverno(Box::new(policy)),
@@ -113,6 +120,30 @@ fn load_inputs(dir: &Path, case: &testing::TestCase) -> Result<TestInputs, Strin
                     inputs
                         .exceptions
                         .push(PolicyException::from_value(&document)?);
+                    continue;
+                }
+                DocumentKind::KyvernoValidatingPolicy => {
+                    match ValidatingPolicy::from_value(&document) {
+                        Ok(policy) => TestPolicy::Validating(Box::new(policy)),
+                        Err(e) => TestPolicy::Unsupported {
+                            name,
+                            reason: format!("invalid policy document: {e}"),
+                        },
+                    }
+                }
+                DocumentKind::AdmissionPolicy => {
+                    match kanon_vap::CompiledPolicy::from_value(&document) {
+                        Ok(policy) => TestPolicy::Admission(Box::new(policy)),
+                        Err(e) => TestPolicy::Unsupported {
+                            name,
+                            reason: format!("invalid policy document: {e}"),
+                        },
+                    }
+                }
+                DocumentKind::AdmissionPolicyBinding => {
+                    inputs.bindings.push(
+                        kanon_vap::Binding::from_value(&document).map_err(|e| e.to_string())?,
+                    );
                     continue;
                 }
                 _ => TestPolicy::Unsupported {
@@ -136,6 +167,12 @@ fn load_inputs(dir: &Path, case: &testing::TestCase) -> Result<TestInputs, Strin
         }
     }
     inputs.resources = testing::prepare_resources(resources);
+    if !case.json_payloads.is_empty() {
+        inputs.payloads_from = Some(inputs.resources.len());
+        for file in &case.json_payloads {
+            inputs.resources.extend(read_documents(&dir.join(file))?);
+        }
+    }
     let values_doc = match (&case.values, &case.variables) {
         (Some(inline), _) => Some(inline.clone()),
         (None, Some(file)) => read_documents(&dir.join(file))?.into_iter().next(),
@@ -144,7 +181,7 @@ fn load_inputs(dir: &Path, case: &testing::TestCase) -> Result<TestInputs, Strin
     if let Some(doc) = values_doc {
         inputs.values = TestValues {
             values: testing::parse_values(&doc)?,
-            api_calls: Vec::new(),
+            ..TestValues::default()
         };
     }
     inputs.values.api_calls = testing::parse_api_calls(&case.api_call_responses);
@@ -153,14 +190,116 @@ fn load_inputs(dir: &Path, case: &testing::TestCase) -> Result<TestInputs, Strin
             inputs.user = Some(testing::parse_userinfo(&doc)?);
         }
     }
+    load_cel_inputs(dir, case, &mut inputs)?;
     for file in &case.exceptions {
         for document in read_documents(&dir.join(file))? {
+            if CelException::is_exception_document(&document) {
+                inputs
+                    .cel_exceptions
+                    .push(CelException::from_value(&document)?);
+                continue;
+            }
             inputs
                 .exceptions
                 .push(PolicyException::from_value(&document)?);
         }
     }
     Ok(inputs)
+}
+
+/// What CEL policies may look up: the context file's resources and images, cluster
+/// resources (with the test's resources, as `kyverno test` puts them in its fake cluster),
+/// global context entries, HTTP answers, and admission policy parameters.
+fn load_cel_inputs(
+    dir: &Path,
+    case: &testing::TestCase,
+    inputs: &mut TestInputs,
+) -> Result<(), String> {
+    let host = &mut inputs.host;
+    if let Some(file) = &case.context {
+        for document in read_documents(&dir.join(file))? {
+            let spec = document.get("spec");
+            let list = |key: &str| {
+                spec.and_then(|s| s.get(key))
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default()
+            };
+            host.resources.extend(list("resources"));
+            host.images.extend(list("images"));
+        }
+    }
+    if !case.cluster_resources.is_empty() {
+        for file in &case.cluster_resources {
+            for document in read_documents(&dir.join(file))? {
+                // A `cli.kyverno.io` ClusterResource document lists them in `spec.resources`.
+                if kanon_core::object::kind(&document) == "ClusterResource" {
+                    host.resources.extend(
+                        document
+                            .pointer("/spec/resources")
+                            .and_then(Value::as_array)
+                            .cloned()
+                            .unwrap_or_default(),
+                    );
+                } else {
+                    host.resources.push(document);
+                }
+            }
+        }
+        host.resources.extend(inputs.resources.iter().cloned());
+    }
+    for file in &case.param_resources {
+        inputs.params.extend(read_documents(&dir.join(file))?);
+    }
+    for entry in &case.global_context_entries {
+        let Some(name) = entry.get("name").and_then(Value::as_str) else {
+            continue;
+        };
+        let mut value = match entry.get("data").filter(|d| !d.is_null()) {
+            Some(data) => data.clone(),
+            None => {
+                let mut items: Vec<Value> = entry
+                    .get("resources")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
+                for file in entry
+                    .get("resourceFiles")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                {
+                    items.extend(read_documents(&dir.join(file))?);
+                }
+                Value::Array(items)
+            }
+        };
+        if let Some(projections) = entry.get("projections").and_then(Value::as_array) {
+            let runtime = kanon_jmespath::Runtime::kyverno();
+            let mut projected = serde_json::Map::new();
+            for projection in projections {
+                let key = projection.get("name").and_then(Value::as_str).unwrap_or("");
+                let path = projection
+                    .get("path")
+                    .or_else(|| projection.get("jmesPath"))
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                let result = kanon_jmespath::search(path, &value, &runtime).map_err(|e| {
+                    format!("global context entry {name:?}, projection {key:?}: {e}")
+                })?;
+                projected.insert(key.to_owned(), result);
+            }
+            value = Value::Object(projected);
+        }
+        host.global_context.insert(name.to_owned(), value);
+    }
+    host.http = testing::parse_api_calls(&case.api_call_responses);
+    inputs.values.global_context = host.global_context.clone();
+    host.now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    Ok(())
 }
 
 fn run_manifest(path: &Path) -> Vec<TestRun> {

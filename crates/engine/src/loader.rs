@@ -2,8 +2,11 @@
 
 use crate::policy_set::PolicySet;
 use kanon_core::object;
+use kanon_kyverno::cel_libs::Host;
 use kanon_kyverno::testing::TestValues;
+use kanon_kyverno::vpol::{ValidatingPolicy, VpolPolicySet};
 use kanon_kyverno::{KyvernoPolicy, KyvernoPolicySet, PolicyException, UserContext};
+use kanon_vap::{Binding, CompiledPolicy, VapPolicySet};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -14,6 +17,12 @@ pub enum DocumentKind {
     KyvernoPolicy,
     /// A Kyverno `PolicyException`.
     KyvernoException,
+    /// A Kyverno `policies.kyverno.io` ValidatingPolicy or NamespacedValidatingPolicy.
+    KyvernoValidatingPolicy,
+    /// A Kubernetes `admissionregistration.k8s.io/v1` ValidatingAdmissionPolicy.
+    AdmissionPolicy,
+    /// A ValidatingAdmissionPolicyBinding.
+    AdmissionPolicyBinding,
     /// A policy of a dialect kanon does not evaluate yet.
     UnsupportedPolicy,
     /// Anything else: a resource to evaluate.
@@ -32,7 +41,20 @@ pub fn classify(document: &Value) -> DocumentKind {
             DocumentKind::KyvernoPolicy
         }
         ("kyverno.io", "PolicyException") => DocumentKind::KyvernoException,
+        ("policies.kyverno.io", _) if ValidatingPolicy::is_policy_document(document) => {
+            DocumentKind::KyvernoValidatingPolicy
+        }
         ("policies.kyverno.io", _) => DocumentKind::UnsupportedPolicy,
+        ("admissionregistration.k8s.io", "ValidatingAdmissionPolicy")
+            if api_version == "admissionregistration.k8s.io/v1" =>
+        {
+            DocumentKind::AdmissionPolicy
+        }
+        ("admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding")
+            if api_version == "admissionregistration.k8s.io/v1" =>
+        {
+            DocumentKind::AdmissionPolicyBinding
+        }
         (
             "admissionregistration.k8s.io",
             "ValidatingAdmissionPolicy"
@@ -54,6 +76,10 @@ pub struct PolicyLoader {
     exceptions: Vec<PolicyException>,
     kyverno_values: Option<TestValues>,
     kyverno_user: Option<UserContext>,
+    validating: Vec<ValidatingPolicy>,
+    admission: Vec<CompiledPolicy>,
+    bindings: Vec<Binding>,
+    now: i64,
 }
 
 impl PolicyLoader {
@@ -62,18 +88,47 @@ impl PolicyLoader {
         PolicyLoader::default()
     }
 
-    /// Adds a policy document. Returns an error message for documents that are not policies
-    /// kanon can evaluate.
-    pub fn add(&mut self, document: &Value) -> Result<(), String> {
+    /// Adds a policy document. Returns the problems of a policy that loaded but has CEL
+    /// expressions that do not compile (each `field.path: error`; those expressions yield
+    /// `error` results when they would run), or an error message for documents that are not
+    /// policies kanon can evaluate.
+    pub fn add(&mut self, document: &Value) -> Result<Vec<String>, String> {
         match classify(document) {
             DocumentKind::KyvernoPolicy => {
                 let policy = KyvernoPolicy::from_value(document).map_err(|e| e.to_string())?;
+                let problems = policy
+                    .rules
+                    .iter()
+                    .filter_map(|r| r.cel.as_ref().map(|c| (r, c)))
+                    .flat_map(|(rule, cel)| {
+                        cel.compile_errors()
+                            .into_iter()
+                            .map(move |e| format!("rule {:?}: {e}", rule.name))
+                    })
+                    .collect();
                 self.kyverno.push(policy);
-                Ok(())
+                Ok(problems)
             }
             DocumentKind::KyvernoException => {
                 self.exceptions.push(PolicyException::from_value(document)?);
-                Ok(())
+                Ok(Vec::new())
+            }
+            DocumentKind::KyvernoValidatingPolicy => {
+                let policy = ValidatingPolicy::from_value(document)?;
+                let problems = policy.compile_errors();
+                self.validating.push(policy);
+                Ok(problems)
+            }
+            DocumentKind::AdmissionPolicy => {
+                let policy = CompiledPolicy::from_value(document).map_err(|e| e.to_string())?;
+                let problems = policy.compile_errors();
+                self.admission.push(policy);
+                Ok(problems)
+            }
+            DocumentKind::AdmissionPolicyBinding => {
+                self.bindings
+                    .push(Binding::from_value(document).map_err(|e| e.to_string())?);
+                Ok(Vec::new())
             }
             DocumentKind::UnsupportedPolicy => Err(format!(
                 "{} {:?}: this policy kind is not supported by kanon yet",
@@ -100,14 +155,19 @@ impl PolicyLoader {
         self.kyverno_user = Some(user);
     }
 
+    /// The time Kyverno's `time.now()` returns (Unix seconds); the caller reads the clock.
+    pub fn set_now(&mut self, unix_seconds: i64) {
+        self.now = unix_seconds;
+    }
+
     /// How many policies were loaded.
     pub fn len(&self) -> usize {
-        self.kyverno.len()
+        self.kyverno.len() + self.validating.len() + self.admission.len()
     }
 
     /// Whether no policy was loaded.
     pub fn is_empty(&self) -> bool {
-        self.kyverno.is_empty()
+        self.len() == 0
     }
 
     /// Adds the loaded policies to a policy set.
@@ -121,6 +181,20 @@ impl PolicyLoader {
                 kyverno = kyverno.with_user(user);
             }
             set.add(Arc::new(kyverno));
+        }
+        if !self.validating.is_empty() {
+            let host = Host {
+                now: self.now,
+                ..Host::default()
+            };
+            set.add(Arc::new(VpolPolicySet::new(self.validating, host)));
+        }
+        if !self.admission.is_empty() {
+            set.add(Arc::new(VapPolicySet::new(
+                self.admission,
+                self.bindings,
+                Vec::new(),
+            )));
         }
     }
 }

@@ -344,28 +344,26 @@ fn generate_rule(
 
 /// Kyverno's blind text replacement of `request.object.spec`/`metadata` paths over the whole
 /// generated rule.
+/// Rules with `validate.cel` get CEL's variable names instead (`object.spec`...), replaced
+/// one after the other like Kyverno does (so `oldObject.spec`, already rewritten by the
+/// `object.spec` replacement, is rewritten twice, as in Kyverno).
 fn rewrite_variables(rule: Value, insert: &str) -> Value {
-    let text = rule.to_string();
-    let mut replaced = text;
-    for (from, to) in [
-        (
-            "request.object.spec",
-            format!("request.object.{insert}spec"),
-        ),
-        (
-            "request.oldObject.spec",
-            format!("request.oldObject.{insert}spec"),
-        ),
-        (
-            "request.object.metadata",
-            format!("request.object.{insert}metadata"),
-        ),
-        (
-            "request.oldObject.metadata",
-            format!("request.oldObject.{insert}metadata"),
-        ),
+    let cel = rule
+        .get("validate")
+        .and_then(|v| v.get("cel"))
+        .is_some_and(|c| !c.is_null());
+    let prefix = if cel { "" } else { "request." };
+    let mut replaced = rule.to_string();
+    for (variable, field) in [
+        ("object", "spec"),
+        ("oldObject", "spec"),
+        ("object", "metadata"),
+        ("oldObject", "metadata"),
     ] {
-        replaced = replaced.replace(from, &to);
+        replaced = replaced.replace(
+            &format!("{prefix}{variable}.{field}"),
+            &format!("{prefix}{variable}.{insert}{field}"),
+        );
     }
     serde_json::from_str(&replaced).unwrap_or(rule)
 }

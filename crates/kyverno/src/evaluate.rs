@@ -61,7 +61,7 @@ pub struct RuleResponse {
 }
 
 impl RuleResponse {
-    fn new(rule: &str, status: RuleStatus, message: impl Into<String>) -> Self {
+    pub(crate) fn new(rule: &str, status: RuleStatus, message: impl Into<String>) -> Self {
         RuleResponse {
             rule: rule.to_owned(),
             status,
@@ -87,6 +87,10 @@ pub trait ValueSource {
     /// Whether any canned API answer exists (without any, `apiCall` entries are not loaded).
     fn has_api_calls(&self) -> bool {
         false
+    }
+    /// A global context entry's data (`globalReference`), when provided.
+    fn global_context(&self, _name: &str) -> Option<Value> {
+        None
     }
 }
 
@@ -184,22 +188,32 @@ impl EntryLoader for Loader<'_> {
                 .and_then(Value::as_str)
                 .unwrap_or("GET");
             if let Some(answer) = self.values.api_call(method, url) {
-                let body = answer?;
-                let result = match substituted
-                    .get("jmesPath")
-                    .and_then(Value::as_str)
-                    .filter(|s| !s.is_empty())
-                {
-                    Some(path) => crate::context::search(path, &body).map_err(|e| e.to_string())?,
-                    None => body,
-                };
-                context.set(&entry.name, result);
+                context.set(&entry.name, with_jmes_path(&substituted, answer?)?);
             }
             return Ok(());
         }
-        // configMap, globalReference, imageRegistry: no cluster or registry offline; the data
+        if let Some(reference) = spec.get("globalReference").filter(|v| !v.is_null()) {
+            let name = reference.get("name").and_then(Value::as_str).unwrap_or("");
+            if let Some(data) = self.values.global_context(name) {
+                context.set(&entry.name, with_jmes_path(reference, data)?);
+            }
+            return Ok(());
+        }
+        // configMap, imageRegistry: no cluster or registry offline; the data
         // comes from values under the entry's name, or a reference fails as not found.
         Ok(())
+    }
+}
+
+/// Applies an entry's `jmesPath` (if any) to the data it loaded.
+fn with_jmes_path(entry: &Value, data: Value) -> Result<Value, String> {
+    match entry
+        .get("jmesPath")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+    {
+        Some(path) => crate::context::search(path, &data).map_err(|e| e.to_string()),
+        None => Ok(data),
     }
 }
 
@@ -561,6 +575,9 @@ impl Evaluator<'_> {
                     keys.join(", ")
                 ),
             ));
+        }
+        if let Some(cel) = rule.cel.as_deref() {
+            return Some(crate::celrule::evaluate(&rule.name, cel, self.input));
         }
         let body = Body::of_rule(validate);
         let response = self.body(rule, &body, context, &loader, None, 0)?;

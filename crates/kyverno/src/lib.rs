@@ -41,6 +41,8 @@
 
 mod anchor;
 mod autogen;
+pub mod cel_libs;
+mod celrule;
 mod conditions;
 mod context;
 mod evaluate;
@@ -57,6 +59,7 @@ pub mod testing;
 mod validity;
 mod value;
 mod variables;
+pub mod vpol;
 mod wildcard;
 
 pub use evaluate::{

@@ -156,26 +156,7 @@ pub(crate) fn selector_matches(selector: &LabelSelector, labels: &Labels) -> Res
         }
     }
     for requirement in selector.match_expressions.iter().flatten() {
-        let values = requirement.values.clone().unwrap_or_default();
-        let present = labels.get(&requirement.key);
-        let ok = match requirement.operator.as_str() {
-            "In" => {
-                if values.is_empty() {
-                    return Err(format!("values: Invalid value: {values:?}: for 'in', 'notin' operators, values set can't be empty"));
-                }
-                present.is_some_and(|v| values.contains(v))
-            }
-            "NotIn" => {
-                if values.is_empty() {
-                    return Err(format!("values: Invalid value: {values:?}: for 'in', 'notin' operators, values set can't be empty"));
-                }
-                present.is_none_or(|v| !values.contains(v))
-            }
-            "Exists" => present.is_some(),
-            "DoesNotExist" => present.is_none(),
-            other => return Err(format!("{other:?} is not a valid label selector operator")),
-        };
-        if !ok {
+        if !requirement.matches(labels)? {
             return Ok(false);
         }
     }

@@ -6,31 +6,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-/// A label selector (`matchLabels` and `matchExpressions`).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LabelSelector {
-    /// Labels that must be equal.
-    #[serde(default)]
-    pub match_labels: Option<BTreeMap<String, String>>,
-    /// Set-based requirements.
-    #[serde(default)]
-    pub match_expressions: Option<Vec<LabelSelectorRequirement>>,
-}
-
-/// One `matchExpressions` requirement.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-pub struct LabelSelectorRequirement {
-    /// Label key.
-    #[serde(default)]
-    pub key: String,
-    /// `In`, `NotIn`, `Exists` or `DoesNotExist`.
-    #[serde(default)]
-    pub operator: String,
-    /// Values for `In` and `NotIn`.
-    #[serde(default)]
-    pub values: Option<Vec<String>>,
-}
+pub use kanon_core::{LabelSelector, LabelSelectorRequirement};
 
 /// What resources a filter selects (`ResourceDescription`).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -205,7 +181,7 @@ pub struct Validation {
     /// without substitution (computed when the policy is compiled).
     #[serde(skip)]
     pub static_patterns: bool,
-    /// CEL expressions (not supported yet).
+    /// CEL expressions (`expressions`, `variables`), compiled into [`Rule::cel`].
     #[serde(default)]
     pub cel: Option<Value>,
     /// Signed manifests (not supported).
@@ -231,6 +207,8 @@ pub struct Rule {
     pub preconditions: Option<Value>,
     /// `validate`.
     pub validate: Option<Validation>,
+    /// The compiled `validate.cel` block (with `celPreconditions`).
+    pub cel: Option<std::sync::Arc<crate::celrule::CelRule>>,
     /// The dialect features this rule uses that kanon does not evaluate yet.
     pub unsupported: Vec<&'static str>,
     /// The rule as written (after autogen rewriting for generated rules).
@@ -297,15 +275,23 @@ impl Rule {
             ("mutate", "mutate rules"),
             ("generate", "generate rules"),
             ("verifyImages", "verifyImages rules"),
-            ("celPreconditions", "celPreconditions"),
         ] {
             if parse(key)?.is_some() {
                 unsupported.push(feature);
             }
         }
+        let mut cel = None;
         if let Some(v) = &validate {
-            if v.cel.is_some() {
-                unsupported.push("validate.cel");
+            if let Some(block) = &v.cel {
+                let compiled = crate::celrule::CelRule::compile(
+                    block,
+                    raw.get("celPreconditions").filter(|p| !p.is_null()),
+                    v.message.as_deref(),
+                )
+                .map_err(field)?;
+                cel = Some(std::sync::Arc::new(compiled));
+            } else if parse("celPreconditions")?.is_some() {
+                unsupported.push("celPreconditions without validate.cel");
             }
             if v.manifests.is_some() {
                 unsupported.push("validate.manifests");
@@ -321,6 +307,7 @@ impl Rule {
             context,
             preconditions: parse("preconditions")?,
             validate,
+            cel,
             unsupported,
             raw: raw.clone(),
         })

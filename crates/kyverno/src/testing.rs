@@ -2,10 +2,14 @@
 //! and user-info files, and checking expected results against engine responses the way
 //! `kyverno test` does. Reading files is the caller's job.
 
-use crate::evaluate::{evaluate_policy, PolicyInput, RuleResponse, UserContext, ValueSource};
+use crate::cel_libs::Host;
+use crate::evaluate::{
+    evaluate_policy, PolicyInput, RuleResponse, RuleStatus, UserContext, ValueSource,
+};
 use crate::exceptions::PolicyException;
 use crate::matching::RequestUser;
 use crate::policy::KyvernoPolicy;
+use crate::vpol::{ValidatingPolicy, VpolInput, VpolResult, VpolStatus};
 use kanon_core::{GroupVersionKind, Labels};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -49,7 +53,17 @@ pub struct TestCase {
     pub exceptions: Vec<String>,
     /// Canned API answers (`apiCallResponses`).
     pub api_call_responses: Vec<Value>,
-    /// Inputs kanon cannot use yet (`clusterResources`...).
+    /// Context file (`cli.kyverno.io` Context: `spec.resources`, `spec.images`).
+    pub context: Option<String>,
+    /// Files of objects that exist in the cluster (`clusterResources`).
+    pub cluster_resources: Vec<String>,
+    /// Files of parameter objects for admission policies (`paramResources`).
+    pub param_resources: Vec<String>,
+    /// Global context entries, as written.
+    pub global_context_entries: Vec<Value>,
+    /// JSON documents for JSON-mode ValidatingPolicies (`jsonPayloads`).
+    pub json_payloads: Vec<String>,
+    /// Inputs kanon cannot use yet (`targetResources`, payloads...).
     pub unsupported_inputs: Vec<String>,
     /// Expected results.
     pub results: Vec<ExpectedResult>,
@@ -127,17 +141,20 @@ pub fn parse_test(doc: &Value) -> Result<TestCase, String> {
             .and_then(Value::as_array)
             .cloned()
             .unwrap_or_default(),
+        context: get("context").and_then(Value::as_str).map(str::to_owned),
+        cluster_resources: string_list(get("clusterresources")),
+        param_resources: string_list(get("paramresources")),
+        global_context_entries: get("globalcontextentries")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default(),
         ..TestCase::default()
     };
+    case.json_payloads = string_list(get("jsonpayloads"));
     for (key, label) in [
         ("targetresources", "targetResources"),
-        ("clusterresources", "clusterResources"),
-        ("context", "context"),
-        ("jsonpayloads", "jsonPayloads"),
         ("envoypayloads", "envoyPayloads"),
         ("httppayloads", "httpPayloads"),
-        ("paramresources", "paramResources"),
-        ("globalcontextentries", "globalContextEntries"),
     ] {
         if get(key).is_some_and(|v| !v.is_null()) {
             case.unsupported_inputs.push(label.to_owned());
@@ -233,6 +250,8 @@ pub struct Values {
     pub policies: Vec<PolicyValues>,
     /// Namespace labels by namespace name.
     pub namespace_labels: BTreeMap<String, Labels>,
+    /// Whole Namespace objects (`namespaces:`) by name.
+    pub namespaces: BTreeMap<String, Value>,
     /// Subresource mappings: (subresource kind gvk, parent gvk, subresource name).
     pub subresources: Vec<(GroupVersionKind, GroupVersionKind, String)>,
     /// Canned API answers: (method, url, status, body).
@@ -349,7 +368,8 @@ pub fn parse_values(doc: &Value) -> Result<Values, String> {
         let labels = kanon_core::object::labels(namespace)
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
             .collect();
-        values.namespace_labels.insert(name, labels);
+        values.namespace_labels.insert(name.clone(), labels);
+        values.namespaces.insert(name, namespace.clone());
     }
     for sub in doc
         .get("subresources")
@@ -379,6 +399,8 @@ pub struct TestValues {
     pub values: Values,
     /// Canned API answers.
     pub api_calls: Vec<(String, String, u16, Value)>,
+    /// Global context entries, resolved.
+    pub global_context: BTreeMap<String, Value>,
 }
 
 impl TestValues {
@@ -433,6 +455,10 @@ impl ValueSource for TestValues {
 
     fn has_api_calls(&self) -> bool {
         !self.api_calls.is_empty()
+    }
+
+    fn global_context(&self, name: &str) -> Option<Value> {
+        self.global_context.get(name).cloned()
     }
 
     fn api_call(&self, method: &str, url: &str) -> Option<Result<Value, String>> {
@@ -507,6 +533,10 @@ pub fn parse_userinfo(doc: &Value) -> Result<UserContext, String> {
 pub enum TestPolicy {
     /// A Kyverno policy kanon evaluates.
     Kyverno(Box<KyvernoPolicy>),
+    /// A `policies.kyverno.io` ValidatingPolicy.
+    Validating(Box<ValidatingPolicy>),
+    /// A Kubernetes ValidatingAdmissionPolicy (its bindings are in [`TestInputs::bindings`]).
+    Admission(Box<kanon_vap::CompiledPolicy>),
     /// A policy kanon cannot evaluate yet (name, `apiVersion/kind`, or a load error).
     Unsupported {
         /// `metadata.name`.
@@ -529,6 +559,17 @@ pub struct TestInputs {
     pub values: TestValues,
     /// User info.
     pub user: Option<UserContext>,
+    /// ValidatingAdmissionPolicyBindings.
+    pub bindings: Vec<kanon_vap::Binding>,
+    /// `policies.kyverno.io` PolicyExceptions.
+    pub cel_exceptions: Vec<crate::vpol::CelException>,
+    /// Where JSON payloads start in `resources` (they follow the Kubernetes resources).
+    pub payloads_from: Option<usize>,
+    /// Parameter objects of admission policies.
+    pub params: Vec<Value>,
+    /// What Kyverno's CEL libraries can see (context resources and images, cluster
+    /// resources, global context, HTTP answers).
+    pub host: Host,
 }
 
 /// Prepares resources as `kyverno test` does: `default` namespace for namespaced kinds, null
@@ -636,7 +677,15 @@ fn resource_label(resource: &Value) -> String {
 /// all (unsupported), `Some(list)` otherwise (possibly empty).
 type Responses = Vec<(String, Option<Vec<RuleResponse>>, Option<String>)>;
 
-fn evaluate_resource(inputs: &TestInputs, resource: &Value, forced: Option<&str>) -> Responses {
+fn evaluate_resource(
+    inputs: &TestInputs,
+    resource: &Value,
+    forced: Option<&str>,
+    is_payload: bool,
+) -> Responses {
+    if is_payload {
+        return evaluate_payload(inputs, resource);
+    }
     let mut gvk = GroupVersionKind::from_api_version(
         kanon_core::object::api_version(resource),
         kanon_core::object::kind(resource),
@@ -662,11 +711,35 @@ fn evaluate_resource(inputs: &TestInputs, resource: &Value, forced: Option<&str>
     let null = Value::Null;
     let mut out = Vec::new();
     for policy in &inputs.policies {
-        let TestPolicy::Kyverno(policy) = policy else {
-            if let TestPolicy::Unsupported { name, reason } = policy {
+        let policy = match policy {
+            TestPolicy::Kyverno(policy) => policy,
+            TestPolicy::Unsupported { name, reason } => {
                 out.push((name.clone(), None, Some(reason.clone())));
+                continue;
             }
-            continue;
+            TestPolicy::Validating(vpol) if vpol.json_mode => {
+                let input = VpolInput {
+                    request: &kanon_core::AdmissionRequest::default(),
+                    namespace_object: None,
+                    namespace_labels: None,
+                    host: &inputs.host,
+                    exceptions: &inputs.cel_exceptions,
+                };
+                out.push(json_response(vpol, resource, &input));
+                continue;
+            }
+            TestPolicy::Validating(vpol) => {
+                if let Some(entry) =
+                    evaluate_vpol(inputs, vpol, resource, &gvk, &subresource, forced)
+                {
+                    out.push(entry);
+                }
+                continue;
+            }
+            TestPolicy::Admission(vap) => {
+                out.push(evaluate_vap(inputs, vap, resource, &gvk, &subresource));
+                continue;
+            }
         };
         if policy.invalid.is_some() {
             continue;
@@ -721,6 +794,212 @@ fn evaluate_resource(inputs: &TestInputs, resource: &Value, forced: Option<&str>
     out
 }
 
+/// The admission request `kyverno test` builds for a resource: CREATE puts it in `object`,
+/// UPDATE in both objects, DELETE in `oldObject`.
+fn test_request(
+    resource: &Value,
+    gvk: &GroupVersionKind,
+    subresource: &str,
+    operation: &str,
+    user: Option<&UserContext>,
+) -> kanon_core::AdmissionRequest {
+    let (op, object, old_object) = match operation {
+        "UPDATE" => (
+            kanon_core::Operation::Update,
+            Some(resource.clone()),
+            Some(resource.clone()),
+        ),
+        "DELETE" => (kanon_core::Operation::Delete, None, Some(resource.clone())),
+        _ => (kanon_core::Operation::Create, Some(resource.clone()), None),
+    };
+    let namespace = kanon_core::object::namespace(resource)
+        .filter(|_| kanon_core::kinds::is_namespaced(&gvk.group, &gvk.kind))
+        .map(str::to_owned);
+    let mut request = kanon_core::AdmissionRequest {
+        kind: gvk.clone(),
+        resource: kanon_core::kinds::resource_for(gvk),
+        sub_resource: (!subresource.is_empty()).then(|| subresource.to_owned()),
+        name: kanon_core::object::name(resource).to_owned(),
+        namespace,
+        operation: op,
+        object,
+        old_object,
+        ..kanon_core::AdmissionRequest::default()
+    };
+    if let Some(user) = user {
+        if let Ok(info) = serde_json::from_value(user.user_info.clone()) {
+            request.user_info = info;
+        }
+    }
+    request
+}
+
+/// The namespace labels the values file gives, and a Namespace object built from them.
+fn namespace_of(inputs: &TestInputs, resource: &Value) -> (Option<Labels>, Value) {
+    let namespace = kanon_core::object::namespace(resource).unwrap_or("");
+    let kind = kanon_core::object::kind(resource);
+    if kind == "Namespace" {
+        return (kanon_vap::evaluate::labels_of(Some(resource)), Value::Null);
+    }
+    if namespace.is_empty() {
+        return (None, Value::Null);
+    }
+    if let Some(object) = inputs.values.values.namespaces.get(namespace) {
+        let labels = inputs
+            .values
+            .values
+            .namespace_labels
+            .get(namespace)
+            .cloned();
+        return (labels, object.clone());
+    }
+    match inputs.values.values.namespace_labels.get(namespace) {
+        Some(labels) => (
+            Some(labels.clone()),
+            serde_json::json!({
+                "apiVersion": "v1", "kind": "Namespace",
+                "metadata": {"name": namespace, "labels": labels},
+            }),
+        ),
+        None => (None, Value::Null),
+    }
+}
+
+fn evaluate_vpol(
+    inputs: &TestInputs,
+    policy: &ValidatingPolicy,
+    resource: &Value,
+    gvk: &GroupVersionKind,
+    subresource: &str,
+    forced: Option<&str>,
+) -> Option<(String, Option<Vec<RuleResponse>>, Option<String>)> {
+    let from_values = inputs
+        .values
+        .resource_values(&policy.name, kanon_core::object::name(resource))
+        .into_iter()
+        .rev()
+        .find(|(k, _)| k == "request.operation")
+        .and_then(|(_, v)| v.as_str().map(str::to_owned));
+    let operation = forced
+        .map(str::to_owned)
+        .or(from_values)
+        .unwrap_or_else(|| "CREATE".to_owned());
+    let request = test_request(resource, gvk, subresource, &operation, inputs.user.as_ref());
+    let (labels, namespace_object) = namespace_of(inputs, resource);
+    let input = VpolInput {
+        request: &request,
+        namespace_object: Some(&namespace_object).filter(|n| !n.is_null()),
+        namespace_labels: labels.as_ref(),
+        host: &inputs.host,
+        exceptions: &inputs.cel_exceptions,
+    };
+    let responses = match policy.evaluate(&input) {
+        VpolResult::NotMatched { simple: true } => return None,
+        VpolResult::NotMatched { simple: false } => Vec::new(),
+        VpolResult::Responses(list) => list
+            .into_iter()
+            .map(|r| vpol_rule_response(r.status, r.message))
+            .collect(),
+    };
+    Some((policy.name.clone(), Some(responses), None))
+}
+
+fn evaluate_vap(
+    inputs: &TestInputs,
+    policy: &kanon_vap::CompiledPolicy,
+    resource: &Value,
+    gvk: &GroupVersionKind,
+    subresource: &str,
+) -> (String, Option<Vec<RuleResponse>>, Option<String>) {
+    // `kyverno test` runs admission policies as CREATE requests.
+    let request = test_request(resource, gvk, subresource, "CREATE", inputs.user.as_ref());
+    let (labels, namespace_object) = namespace_of(inputs, resource);
+    let params = ParamList(&inputs.params);
+    let input = kanon_vap::Input {
+        request: &request,
+        namespace_object: Some(&namespace_object).filter(|n| !n.is_null()),
+        namespace_labels: labels.as_ref(),
+        params: &params,
+        host: None,
+    };
+    let bindings: Vec<&kanon_vap::Binding> = inputs
+        .bindings
+        .iter()
+        .filter(|b| b.spec.policy_name == policy.name)
+        .collect();
+    let responses = kanon_vap::evaluate(policy, &bindings, &input)
+        .into_iter()
+        .map(|decision| {
+            let (status, message) = match decision.outcome {
+                kanon_vap::Outcome::Pass => (RuleStatus::Pass, String::new()),
+                kanon_vap::Outcome::Skip(m) => (RuleStatus::Skip, m),
+                kanon_vap::Outcome::Fail { message, .. } => (RuleStatus::Fail, message),
+                kanon_vap::Outcome::Error(m) => (RuleStatus::Error, m),
+            };
+            RuleResponse::new(&policy.name, status, message)
+        })
+        .collect();
+    (policy.name.clone(), Some(responses), None)
+}
+
+fn vpol_rule_response(status: VpolStatus, message: String) -> RuleResponse {
+    let status = match status {
+        VpolStatus::Pass => RuleStatus::Pass,
+        VpolStatus::Fail => RuleStatus::Fail,
+        VpolStatus::Skip => RuleStatus::Skip,
+        VpolStatus::Error => RuleStatus::Error,
+    };
+    RuleResponse::new("", status, message)
+}
+
+fn json_response(
+    policy: &ValidatingPolicy,
+    document: &Value,
+    input: &VpolInput<'_>,
+) -> (String, Option<Vec<RuleResponse>>, Option<String>) {
+    let response = policy.evaluate_json(document, input);
+    (
+        policy.name.clone(),
+        Some(vec![vpol_rule_response(response.status, response.message)]),
+        None,
+    )
+}
+
+/// A JSON payload: only JSON-mode ValidatingPolicies see it.
+fn evaluate_payload(inputs: &TestInputs, payload: &Value) -> Responses {
+    let request = kanon_core::AdmissionRequest::default();
+    let input = VpolInput {
+        request: &request,
+        namespace_object: None,
+        namespace_labels: None,
+        host: &inputs.host,
+        exceptions: &inputs.cel_exceptions,
+    };
+    inputs
+        .policies
+        .iter()
+        .filter_map(|p| match p {
+            TestPolicy::Validating(v) if v.json_mode => Some(json_response(v, payload, &input)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Parameter objects from a list.
+struct ParamList<'a>(&'a [Value]);
+
+impl kanon_vap::ParamSource for ParamList<'_> {
+    fn objects(&self, api_version: &str, kind: &str) -> Vec<&Value> {
+        self.0
+            .iter()
+            .filter(|o| {
+                kanon_core::object::api_version(o) == api_version
+                    && kanon_core::object::kind(o) == kind
+            })
+            .collect()
+    }
+}
+
 /// Values with `request.operation` forced (a result-level `operation`).
 struct Forced<'a> {
     inner: &'a TestValues,
@@ -745,6 +1024,9 @@ impl ValueSource for Forced<'_> {
     fn has_api_calls(&self) -> bool {
         self.inner.has_api_calls()
     }
+    fn global_context(&self, name: &str) -> Option<Value> {
+        self.inner.global_context(name)
+    }
 }
 
 /// Runs a test: evaluates every resource and checks every expected result.
@@ -756,7 +1038,11 @@ pub fn run(case: &TestCase, inputs: &TestInputs) -> Vec<Row> {
             inputs
                 .resources
                 .iter()
-                .map(|r| evaluate_resource(inputs, r, key.as_deref()))
+                .enumerate()
+                .map(|(index, r)| {
+                    let is_payload = inputs.payloads_from.is_some_and(|from| index >= from);
+                    evaluate_resource(inputs, r, key.as_deref(), is_payload)
+                })
                 .collect()
         });
     }
@@ -814,6 +1100,12 @@ fn check_result(
             .filter(|r| expected.rule.is_empty() || same_rule(&r.name, &expected.rule))
             .find_map(|r| r.unsupported.first().copied()),
         _ => None,
+    });
+    // CEL policy kinds have no rules: `kyverno test` checks every response of the policy.
+    let ruleless = inputs.policies.iter().any(|p| match p {
+        TestPolicy::Validating(v) => v.name == policy_name,
+        TestPolicy::Admission(a) => a.name == policy_name,
+        _ => false,
     });
     let needs = expected
         .needs
@@ -898,10 +1190,9 @@ fn check_result(
                 produced = true;
                 continue;
             };
-            for response in rule_responses
-                .iter()
-                .filter(|r| expected.rule.is_empty() || same_rule(&r.rule, &expected.rule))
-            {
+            for response in rule_responses.iter().filter(|r| {
+                ruleless || expected.rule.is_empty() || same_rule(&r.rule, &expected.rule)
+            }) {
                 produced = true;
                 if response.message.starts_with("kanon does not support") {
                     row(
@@ -968,7 +1259,7 @@ mod tests {
         .unwrap();
         let source = TestValues {
             values,
-            api_calls: Vec::new(),
+            ..TestValues::default()
         };
         let resource = source.resource_values("p", "r");
         assert!(resource.contains(&("request.operation".to_owned(), json!("UPDATE"))));
