@@ -76,10 +76,17 @@ pub(crate) struct ApplyArgs {
     files: Vec<String>,
 
     /// Policies: files or directories of Kyverno `ClusterPolicy`/`Policy` and `PolicyException`
-    /// documents. Repeatable. Policies found among `-f` inputs are used too. With policies,
-    /// the built-in Pod Security defaults are off (add `--pss` to keep them).
+    /// documents, ValidatingAdmissionPolicies with their bindings, Kyverno ValidatingPolicies.
+    /// Repeatable. With policies, the built-in Pod Security defaults are off (add `--pss` to
+    /// keep them).
     #[arg(short = 'p', long = "policy", value_name = "PATH")]
     policies: Vec<String>,
+
+    /// Policy documents found among the `-f` inputs: `use` them as policies (the default
+    /// without `-p`), or `ignore` that they are policies and evaluate them as ordinary
+    /// resources (the default with `-p`, so a cluster dump's own policies do not join in).
+    #[arg(long, value_enum, value_name = "MODE")]
+    input_policies: Option<InputPolicies>,
 
     /// Kyverno values: a `Values` document (as for `kyverno apply --values-file`) that answers
     /// policy variables, context entries (configMap, apiCall) and namespace labels for
@@ -157,6 +164,15 @@ fn parse_level_version(text: &str) -> Result<LevelVersion, String> {
         .map_err(|e| format!("{e} (expected LEVEL[:VERSION], e.g. baseline:v1.23)"))
 }
 
+/// What `--input-policies` does with policy documents among the `-f` inputs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum InputPolicies {
+    /// Load them as policies.
+    Use,
+    /// Evaluate them as resources.
+    Ignore,
+}
+
 /// What one input produced.
 struct FileOutcome {
     evaluations: Vec<Evaluation>,
@@ -219,8 +235,12 @@ pub(crate) fn run(args: ApplyArgs) -> u8 {
             load_errors += load_policy_file(policy_input, max_file_bytes, &limits, &mut loader);
         }
     }
+    let use_input_policies = match args.input_policies {
+        Some(mode) => mode == InputPolicies::Use,
+        None => args.policies.is_empty(),
+    };
     if !args.parse_only {
-        let found = prescan(&inputs, jobs, max_file_bytes, &limits);
+        let found = prescan(&inputs, jobs, max_file_bytes, &limits, use_input_policies);
         for namespace in &found.namespaces {
             namespaces.insert_object(namespace);
         }
@@ -233,6 +253,16 @@ pub(crate) fn run(args: ApplyArgs) -> u8 {
                 }
             }
         }
+    }
+    let param_kinds = loader.param_kinds();
+    if !args.parse_only && !param_kinds.is_empty() {
+        loader.add_params(collect_kinds(
+            &inputs,
+            jobs,
+            max_file_bytes,
+            &limits,
+            &param_kinds,
+        ));
     }
     let use_builtin = args.policies.is_empty() && loader.is_empty();
 
@@ -321,6 +351,7 @@ pub(crate) fn run(args: ApplyArgs) -> u8 {
                 &args.namespace,
                 &limits,
                 max_file_bytes,
+                use_input_policies,
             )
         },
         |input, message| FileOutcome {
@@ -396,6 +427,7 @@ fn evaluate_input(
     default_namespace: &str,
     limits: &manifest::Limits,
     max_file_bytes: u64,
+    policies_in_input: bool,
 ) -> FileOutcome {
     let mut outcome = FileOutcome {
         evaluations: Vec::new(),
@@ -420,7 +452,7 @@ fn evaluate_input(
                     return;
                 };
                 // Policy documents among the inputs were loaded as policies.
-                if classify(&manifest.object) != DocumentKind::Resource {
+                if policies_in_input && classify(&manifest.object) != DocumentKind::Resource {
                     return;
                 }
                 let evaluation = engine.evaluate_manifest(
@@ -447,70 +479,160 @@ struct Prescan {
     policies: Vec<(Value, String)>,
 }
 
-/// Finds the Namespace objects and policy documents of the input before evaluation. Only the
-/// documents whose text may hold one are parsed.
+/// Finds the Namespace objects and (with `with_policies`) the policy documents of the input
+/// before evaluation.
 fn prescan(
     inputs: &[Input],
     jobs: usize,
     max_file_bytes: u64,
     limits: &manifest::Limits,
+    with_policies: bool,
 ) -> Prescan {
     // Policy documents of the dialects kanon evaluates; others in `-f` are resources.
-    const POLICY_MARKERS: &[&str] = &["kyverno.io", "admissionregistration.k8s.io"];
-    let finders: Vec<memchr::memmem::Finder<'_>> = std::iter::once("Namespace")
-        .chain(POLICY_MARKERS.iter().copied())
-        .map(|needle| memchr::memmem::Finder::new(needle.as_bytes()))
+    const ALL_MARKERS: &[&str] = &["kyverno.io", "admissionregistration.k8s.io"];
+    let policy_markers = if with_policies { ALL_MARKERS } else { &[] };
+    let needles: Vec<&str> = std::iter::once("Namespace")
+        .chain(policy_markers.iter().copied())
         .collect();
     let mut found = Prescan::default();
-    pipeline::run(
+    let scan = Scan {
         inputs,
         jobs,
-        |input| {
-            let mut local = Prescan::default();
-            let Ok(bytes) = input.read(max_file_bytes) else {
-                return local;
-            };
-            if !finders.iter().any(|f| f.find(&bytes).is_some()) {
-                return local;
-            }
-            let Ok(text) = std::str::from_utf8(&bytes) else {
-                return local;
-            };
-            for raw in kanon_yaml::split(text) {
-                let namespace = manifest::may_contain_kind(raw.text, "Namespace");
-                let policy = POLICY_MARKERS.iter().any(|m| raw.text.contains(m));
-                if !namespace && !policy {
-                    continue;
-                }
-                manifest::load_str(raw.text, input.display_name(), limits, &mut |loaded| {
-                    let Ok(m) = loaded else { return };
-                    if kanon_core::object::kind(&m.object) == "Namespace" {
-                        local.namespaces.push(m.object);
-                    } else if matches!(
-                        classify(&m.object),
-                        DocumentKind::KyvernoPolicy
-                            | DocumentKind::KyvernoException
-                            | DocumentKind::KyvernoValidatingPolicy
-                            | DocumentKind::AdmissionPolicy
-                            | DocumentKind::AdmissionPolicyBinding
-                    ) {
-                        let origin =
-                            format!("{}:{}", m.origin.source, m.origin.line + raw.line - 1);
-                        local.policies.push((m.object, origin));
-                    }
-                });
-            }
-            local
+        max_file_bytes,
+        limits,
+        needles: &needles,
+    };
+    scan.run(
+        |raw| {
+            manifest::may_contain_kind(raw, "Namespace")
+                || policy_markers.iter().any(|m| raw.contains(m))
         },
-        |_, _| Prescan::default(),
+        |object, origin, local: &mut Prescan| {
+            if kanon_core::object::kind(&object) == "Namespace" {
+                local.namespaces.push(object);
+            } else if with_policies
+                && matches!(
+                    classify(&object),
+                    DocumentKind::KyvernoPolicy
+                        | DocumentKind::KyvernoException
+                        | DocumentKind::KyvernoValidatingPolicy
+                        | DocumentKind::AdmissionPolicy
+                        | DocumentKind::AdmissionPolicyBinding
+                )
+            {
+                local.policies.push((object, origin));
+            }
+        },
         |local| {
             found.namespaces.extend(local.namespaces);
             found.policies.extend(local.policies);
-            true
         },
-        || {},
     );
     found
+}
+
+/// Every object of the input whose `(apiVersion, kind)` is one of `kinds`: the parameter
+/// objects of admission policies.
+fn collect_kinds(
+    inputs: &[Input],
+    jobs: usize,
+    max_file_bytes: u64,
+    limits: &manifest::Limits,
+    kinds: &[(String, String)],
+) -> Vec<Value> {
+    let needles: Vec<&str> = kinds.iter().map(|(_, kind)| kind.as_str()).collect();
+    let mut found = Vec::new();
+    let scan = Scan {
+        inputs,
+        jobs,
+        max_file_bytes,
+        limits,
+        needles: &needles,
+    };
+    scan.run(
+        |raw| {
+            kinds
+                .iter()
+                .any(|(_, kind)| manifest::may_contain_kind(raw, kind))
+        },
+        |object, _, local: &mut Vec<Value>| {
+            let wanted = kinds.iter().any(|(api_version, kind)| {
+                kanon_core::object::api_version(&object) == api_version
+                    && kanon_core::object::kind(&object) == kind
+            });
+            if wanted {
+                local.push(object);
+            }
+        },
+        |local| found.extend(local),
+    );
+    found
+}
+
+/// A quick pass over the inputs for a few kinds of documents: files without any of the
+/// `needles` are skipped unparsed, and so are documents the raw-text filter rejects.
+struct Scan<'a> {
+    inputs: &'a [Input],
+    jobs: usize,
+    max_file_bytes: u64,
+    limits: &'a manifest::Limits,
+    needles: &'a [&'a str],
+}
+
+impl Scan<'_> {
+    /// Calls `keep(object, "file:line", local)` for each parsed document that passed
+    /// `wanted(raw text)`, per input in parallel, then `merge(local)` in input order.
+    fn run<T: Default + Send>(
+        &self,
+        wanted: impl Fn(&str) -> bool + Sync,
+        keep: impl Fn(Value, String, &mut T) + Sync,
+        mut merge: impl FnMut(T),
+    ) {
+        let finders: Vec<memchr::memmem::Finder<'_>> = self
+            .needles
+            .iter()
+            .map(|needle| memchr::memmem::Finder::new(needle.as_bytes()))
+            .collect();
+        pipeline::run(
+            self.inputs,
+            self.jobs,
+            |input| {
+                let mut local = T::default();
+                let Ok(bytes) = input.read(self.max_file_bytes) else {
+                    return local;
+                };
+                if !finders.iter().any(|f| f.find(&bytes).is_some()) {
+                    return local;
+                }
+                let Ok(text) = std::str::from_utf8(&bytes) else {
+                    return local;
+                };
+                for raw in kanon_yaml::split(text) {
+                    if !wanted(raw.text) {
+                        continue;
+                    }
+                    manifest::load_str(
+                        raw.text,
+                        input.display_name(),
+                        self.limits,
+                        &mut |loaded| {
+                            let Ok(m) = loaded else { return };
+                            let origin =
+                                format!("{}:{}", m.origin.source, m.origin.line + raw.line - 1);
+                            keep(m.object, origin, &mut local);
+                        },
+                    );
+                }
+                local
+            },
+            |_, _| T::default(),
+            |local| {
+                merge(local);
+                true
+            },
+            || {},
+        );
+    }
 }
 
 /// Loads every policy document of a `-p` input; returns the number of errors printed.

@@ -79,6 +79,7 @@ pub struct PolicyLoader {
     validating: Vec<ValidatingPolicy>,
     admission: Vec<CompiledPolicy>,
     bindings: Vec<Binding>,
+    params: Vec<Value>,
     now: i64,
 }
 
@@ -160,6 +161,25 @@ impl PolicyLoader {
         self.now = unix_seconds;
     }
 
+    /// The `(apiVersion, kind)` of every parameter kind the loaded admission policies take
+    /// (`spec.paramKind`), without repeats.
+    pub fn param_kinds(&self) -> Vec<(String, String)> {
+        let mut kinds: Vec<(String, String)> = self
+            .admission
+            .iter()
+            .filter_map(|p| p.spec.param_kind.as_ref())
+            .map(|k| (k.api_version.clone(), k.kind.clone()))
+            .collect();
+        kinds.sort();
+        kinds.dedup();
+        kinds
+    }
+
+    /// Adds parameter objects for admission policy bindings' `paramRef`s.
+    pub fn add_params(&mut self, objects: impl IntoIterator<Item = Value>) {
+        self.params.extend(objects);
+    }
+
     /// How many policies were loaded.
     pub fn len(&self) -> usize {
         self.kyverno.len() + self.validating.len() + self.admission.len()
@@ -193,7 +213,7 @@ impl PolicyLoader {
             set.add(Arc::new(VapPolicySet::new(
                 self.admission,
                 self.bindings,
-                Vec::new(),
+                self.params,
             )));
         }
     }

@@ -8,7 +8,7 @@ use kanon_core::kinds;
 use kanon_vap::compile::{
     admission_env, compile_named, compile_validations, CompiledNamed, CompiledValidation,
 };
-use kanon_vap::evaluate::{activation, check, Checked};
+use kanon_vap::evaluate::{activation, check, Budget, Checked, RUNTIME_COST_BUDGET};
 use kanon_vap::model::{NamedExpression, Validation};
 use serde_json::{json, Value};
 
@@ -155,6 +155,7 @@ pub(crate) fn evaluate(rule_name: &str, cel: &CelRule, input: &PolicyInput<'_>) 
         &cel.expressions,
         &act,
         cel.default_message.as_deref(),
+        &Budget::new(RUNTIME_COST_BUDGET),
     ) {
         Checked::Passed => {}
         Checked::ConditionFalse(_) => {

@@ -16,7 +16,7 @@ use kanon_core::Labels;
 use kanon_vap::compile::{
     admission_env, compile_named, compile_validations, CompiledNamed, CompiledValidation,
 };
-use kanon_vap::evaluate::{activation, eval_bool, facts, labels_of, request_value};
+use kanon_vap::evaluate::{activation, eval_bool, facts, labels_of, request_value, Budget};
 use kanon_vap::model::{MatchResources, NamedExpression, NamedRuleWithOperations, Validation};
 use kanon_vap::MatchOutcome;
 use serde::Deserialize;
@@ -477,7 +477,7 @@ impl ValidatingPolicy {
             let holds = exception
                 .conditions
                 .iter()
-                .all(|c| eval_bool(&c.expression, &act) == Ok(true));
+                .all(|c| eval_bool(&c.expression, &act, &Budget::per_call_only()) == Ok(true));
             if holds && exception.full {
                 matched.push(exception);
             }
@@ -534,9 +534,10 @@ impl ValidatingPolicy {
             Ok(act) => act,
             Err(e) => return error(e),
         };
+        let budget = Budget::per_call_only();
         let mut errors = Vec::new();
         for condition in &edition.match_conditions {
-            match eval_bool(&condition.expression, &act) {
+            match eval_bool(&condition.expression, &act, &budget) {
                 Ok(true) => {}
                 Ok(false) => {
                     return VpolResponse {
@@ -561,7 +562,7 @@ impl ValidatingPolicy {
             };
         }
         for (index, validation) in edition.validations.iter().enumerate() {
-            match eval_bool(&validation.expression, &act) {
+            match eval_bool(&validation.expression, &act, &budget) {
                 Ok(true) => {}
                 Ok(false) => {
                     let message = match &validation.message_expression {

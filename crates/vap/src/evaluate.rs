@@ -74,13 +74,32 @@ pub struct Decision {
     pub outcome: Outcome,
 }
 
-/// Facts and CEL inputs prepared once per request.
-struct Prepared<'a> {
+/// Facts and CEL inputs prepared once per request and shared by every policy evaluated on
+/// it (see [`evaluate_prepared`]).
+pub struct Prepared<'a> {
     object: &'a Value,
     old_object: &'a Value,
-    request: Value,
+    request: std::cell::OnceCell<Value>,
     namespace_object: &'a Value,
     facts_labels: (Option<Labels>, Option<Labels>),
+}
+
+impl<'a> Prepared<'a> {
+    /// Prepares `input`'s request; the `request` variable is built when a policy first
+    /// matches.
+    pub fn new(input: &Input<'a>) -> Self {
+        let request = input.request;
+        Prepared {
+            object: request.object.as_ref().unwrap_or(&NULL),
+            old_object: request.old_object.as_ref().unwrap_or(&NULL),
+            request: std::cell::OnceCell::new(),
+            namespace_object: input.namespace_object.unwrap_or(&NULL),
+            facts_labels: (
+                labels_of(request.object.as_ref()),
+                labels_of(request.old_object.as_ref()),
+            ),
+        }
+    }
 }
 
 /// The labels of an object (`None` when there is no object).
@@ -166,17 +185,17 @@ pub fn evaluate(
     bindings: &[&Binding],
     input: &Input<'_>,
 ) -> Vec<Decision> {
+    evaluate_prepared(policy, bindings, input, &Prepared::new(input))
+}
+
+/// [`evaluate`] with the request prepared by the caller, once for many policies.
+pub fn evaluate_prepared(
+    policy: &CompiledPolicy,
+    bindings: &[&Binding],
+    input: &Input<'_>,
+    prepared: &Prepared<'_>,
+) -> Vec<Decision> {
     let request = input.request;
-    let prepared = Prepared {
-        object: request.object.as_ref().unwrap_or(&NULL),
-        old_object: request.old_object.as_ref().unwrap_or(&NULL),
-        request: request_value(request),
-        namespace_object: input.namespace_object.unwrap_or(&NULL),
-        facts_labels: (
-            labels_of(request.object.as_ref()),
-            labels_of(request.old_object.as_ref()),
-        ),
-    };
     let facts = facts(request, &prepared.facts_labels, input.namespace_labels);
     let decide = |binding: Option<&Binding>, outcome: Outcome| Decision {
         binding: binding.map(|b| b.name.clone()),
@@ -197,7 +216,7 @@ pub fn evaluate(
         }
     }
     if bindings.is_empty() {
-        let outcome = run(policy, None, None, &prepared, input);
+        let outcome = run(policy, None, None, prepared, input);
         return vec![decide(None, outcome)];
     }
     let mut out = Vec::new();
@@ -220,10 +239,10 @@ pub fn evaluate(
         }
         let outcome = match resolve_params(policy, binding, input) {
             Err(outcome) => outcome,
-            Ok(None) => run(policy, Some(binding), None, &prepared, input),
+            Ok(None) => run(policy, Some(binding), None, prepared, input),
             Ok(Some(params)) => params
                 .into_iter()
-                .map(|p| run(policy, Some(binding), Some(p), &prepared, input))
+                .map(|p| run(policy, Some(binding), Some(p), prepared, input))
                 .find(|o| *o != Outcome::Pass)
                 .unwrap_or(Outcome::Pass),
         };
@@ -363,14 +382,56 @@ pub fn activation<'a>(
     Ok(act)
 }
 
-/// Evaluates a compiled boolean expression.
-pub fn eval_bool(compiled: &Compiled, act: &Activation<'_>) -> Result<bool, String> {
+/// Kubernetes' runtime cost budget for one evaluation of a policy binding (validations and
+/// message expressions together).
+pub const RUNTIME_COST_BUDGET: u64 = 10_000_000;
+
+/// What is left of an evaluation's cost budget. Each expression also stays within the
+/// per-call limit ([`kanon_cel::DEFAULT_COST_LIMIT`]).
+#[derive(Debug)]
+pub struct Budget(std::cell::Cell<u64>);
+
+impl Budget {
+    /// A budget of `total` cost units.
+    pub fn new(total: u64) -> Budget {
+        Budget(std::cell::Cell::new(total))
+    }
+
+    /// Only the per-call limit applies (Kyverno's ValidatingPolicies have no aggregate one).
+    pub fn per_call_only() -> Budget {
+        Budget::new(u64::MAX)
+    }
+
+    fn run<'a>(
+        &self,
+        program: &kanon_cel::Program,
+        act: &Activation<'a>,
+    ) -> Result<kanon_cel::Value<'a>, String> {
+        let remaining = self.0.get();
+        let limit = remaining.min(kanon_cel::DEFAULT_COST_LIMIT);
+        let (result, cost) = program.eval_with_limit(act, limit);
+        self.0.set(remaining.saturating_sub(cost));
+        result.map_err(|e| match e {
+            kanon_cel::EvalError::CostLimitExceeded if limit < kanon_cel::DEFAULT_COST_LIMIT => {
+                "validation failed due to running out of cost budget, no further validation rules will be run".to_owned()
+            }
+            other => other.to_string(),
+        })
+    }
+}
+
+/// Evaluates a compiled boolean expression within `budget`.
+pub fn eval_bool(
+    compiled: &Compiled,
+    act: &Activation<'_>,
+    budget: &Budget,
+) -> Result<bool, String> {
     let program = compiled
         .program
         .as_ref()
         .map_err(|e| format!("{}: compilation failed: {e}", compiled.path))?;
-    let value = program
-        .eval(act)
+    let value = budget
+        .run(program, act)
         .map_err(|e| format!("expression '{}' resulted in error: {e}", compiled.source))?;
     value.as_bool().ok_or_else(|| {
         format!(
@@ -382,9 +443,9 @@ pub fn eval_bool(compiled: &Compiled, act: &Activation<'_>) -> Result<bool, Stri
 
 /// The message of a `messageExpression`, if it yields a usable string (non-empty after
 /// trimming, at most 5 KiB, on one line), as the API server accepts it.
-pub fn eval_message(compiled: &Compiled, act: &Activation<'_>) -> Option<String> {
+pub fn eval_message(compiled: &Compiled, act: &Activation<'_>, budget: &Budget) -> Option<String> {
     let program = compiled.program.as_ref().ok()?;
-    let value = program.eval(act).ok()?;
+    let value = budget.run(program, act).ok()?;
     let text = value.as_str()?.trim();
     (!text.is_empty() && text.len() <= MAX_MESSAGE_BYTES && !text.contains(['\n', '\r']))
         .then(|| text.to_owned())
@@ -419,10 +480,11 @@ pub fn check(
     validations: &[CompiledValidation],
     act: &Activation<'_>,
     default_message: Option<&str>,
+    budget: &Budget,
 ) -> Checked {
     let mut errors = Vec::new();
     for condition in conditions {
-        match eval_bool(&condition.expression, act) {
+        match eval_bool(&condition.expression, act, budget) {
             Ok(true) => {}
             Ok(false) => return Checked::ConditionFalse(condition.name.clone()),
             Err(e) => errors.push(format!("condition {:?}: {e}", condition.name)),
@@ -432,13 +494,13 @@ pub fn check(
         return Checked::ConditionErrors(errors.join("; "));
     }
     for validation in validations {
-        match eval_bool(&validation.expression, act) {
+        match eval_bool(&validation.expression, act, budget) {
             Ok(true) => {}
             Ok(false) => {
                 let message = validation
                     .message_expression
                     .as_ref()
-                    .and_then(|m| eval_message(m, act))
+                    .and_then(|m| eval_message(m, act, budget))
                     .or_else(|| validation.message.clone())
                     .or_else(|| default_message.map(str::to_owned))
                     .unwrap_or_else(|| {
@@ -475,7 +537,9 @@ fn run(
     let act = match activation(
         prepared.object,
         prepared.old_object,
-        &prepared.request,
+        prepared
+            .request
+            .get_or_init(|| request_value(input.request)),
         params.unwrap_or(&NULL),
         prepared.namespace_object,
         &policy.variables,
@@ -484,7 +548,14 @@ fn run(
         Ok(act) => act,
         Err(e) => return failure(e),
     };
-    match check(&policy.match_conditions, &policy.validations, &act, None) {
+    let budget = Budget::new(RUNTIME_COST_BUDGET);
+    match check(
+        &policy.match_conditions,
+        &policy.validations,
+        &act,
+        None,
+        &budget,
+    ) {
         Checked::Passed => Outcome::Pass,
         Checked::ConditionFalse(name) => {
             Outcome::Skip(format!("match condition {name:?} is false"))
@@ -666,6 +737,21 @@ mod tests {
         assert!(
             matches!(&run(&bad_syntax, &[], &deployment(1), &params)[0].outcome,
             Outcome::Error(message) if message.contains("compilation failed"))
+        );
+    }
+
+    #[test]
+    fn the_policy_budget_is_shared_by_its_expressions() {
+        let expensive = "lists.range(400).all(i, lists.range(400).all(j, i + j >= 0))";
+        let p = policy(json!({
+            "matchConstraints": deployments(),
+            "validations": (0..40).map(|_| json!({"expression": expensive})).collect::<Vec<_>>(),
+        }));
+        let outcome = &run(&p, &[], &deployment(1), &Params(Vec::new()))[0].outcome;
+        assert!(
+            matches!(outcome, Outcome::Error(m) if m.contains("running out of cost budget")
+                || m.contains("cost limit exceeded")),
+            "{outcome:?}"
         );
     }
 }

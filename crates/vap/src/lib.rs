@@ -21,7 +21,9 @@ pub mod policy_set;
 
 pub use compile::{Binding, CompiledPolicy};
 pub use error::VapError;
-pub use evaluate::{evaluate, Decision, Input, NoParams, Outcome, ParamSource};
+pub use evaluate::{
+    evaluate, evaluate_prepared, Decision, Input, NoParams, Outcome, ParamSource, Prepared,
+};
 pub use matching::{MatchOutcome, RequestFacts};
 pub use model::{MatchResources, NamedRuleWithOperations};
 pub use policy_set::VapPolicySet;

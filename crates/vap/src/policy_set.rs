@@ -1,7 +1,7 @@
 //! Admission policies as a kanon [`Policy`]: findings for `kanon apply` and the webhook.
 
 use crate::compile::{Binding, CompiledPolicy};
-use crate::evaluate::{evaluate, Input, Outcome, ParamSource};
+use crate::evaluate::{evaluate_prepared, Input, Outcome, ParamSource, Prepared};
 use kanon_core::{EvalContext, Finding, Labels, Policy, Verdict};
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -93,13 +93,14 @@ impl Policy for VapPolicySet {
             params: self,
             host: None,
         };
+        let prepared = Prepared::new(&input);
         for (policy, name) in &self.policies {
             let bindings: Vec<&Binding> = self
                 .bindings
                 .iter()
                 .filter(|b| b.spec.policy_name == policy.name)
                 .collect();
-            for decision in evaluate(policy, &bindings, &input) {
+            for decision in evaluate_prepared(policy, &bindings, &input, &prepared) {
                 let denies = decision.actions.iter().any(|a| a == "Deny");
                 let (verdict, message) = match decision.outcome {
                     Outcome::Pass => (Verdict::Pass, String::new()),
