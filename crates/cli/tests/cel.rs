@@ -181,3 +181,44 @@ fn input_policies_are_used_without_p_and_ignored_with_it() {
         run.stdout
     );
 }
+
+#[test]
+fn validate_cel_rules_take_parameters_from_the_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("policy.yaml");
+    let resources = dir.path().join("resources.yaml");
+    std::fs::write(
+        &policy,
+        "apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: replicas}
+spec:
+  validationFailureAction: Enforce
+  rules:
+  - name: max
+    match: {any: [{resources: {kinds: [Deployment]}}]}
+    validate:
+      cel:
+        paramKind: {apiVersion: v1, kind: ConfigMap}
+        paramRef: {name: replica-limits}
+        expressions:
+        - expression: object.spec.replicas <= int(params.data.maxReplicas)
+          messageExpression: \"'at most ' + params.data.maxReplicas\"
+",
+    )
+    .unwrap();
+    std::fs::write(&resources, PARAM_RESOURCES).unwrap();
+    let run = kanon(&[
+        "apply",
+        "-p",
+        policy.to_str().unwrap(),
+        "-f",
+        resources.to_str().unwrap(),
+    ]);
+    assert!(
+        run.stdout.contains("FAIL   replicas  max  at most 3"),
+        "{}",
+        run.stdout
+    );
+    assert_summary(&run, "pass: 0, fail: 1, warn: 0, error: 0, skip: 0");
+}

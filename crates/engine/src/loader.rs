@@ -161,21 +161,30 @@ impl PolicyLoader {
         self.now = unix_seconds;
     }
 
-    /// The `(apiVersion, kind)` of every parameter kind the loaded admission policies take
-    /// (`spec.paramKind`), without repeats.
+    /// The `(apiVersion, kind)` of every parameter kind the loaded policies take (admission
+    /// policies' `spec.paramKind`, `validate.cel.paramKind` of Kyverno rules), without repeats.
     pub fn param_kinds(&self) -> Vec<(String, String)> {
-        let mut kinds: Vec<(String, String)> = self
+        let admission = self
             .admission
             .iter()
             .filter_map(|p| p.spec.param_kind.as_ref())
-            .map(|k| (k.api_version.clone(), k.kind.clone()))
+            .map(|k| (k.api_version.as_str(), k.kind.as_str()));
+        let kyverno = self
+            .kyverno
+            .iter()
+            .flat_map(|p| &p.rules)
+            .filter_map(|r| r.cel.as_ref()?.param_kind());
+        let mut kinds: Vec<(String, String)> = admission
+            .chain(kyverno)
+            .map(|(api_version, kind)| (api_version.to_owned(), kind.to_owned()))
             .collect();
         kinds.sort();
         kinds.dedup();
         kinds
     }
 
-    /// Adds parameter objects for admission policy bindings' `paramRef`s.
+    /// Adds parameter objects for `paramRef`s (of admission policy bindings and of Kyverno
+    /// `validate.cel` rules).
     pub fn add_params(&mut self, objects: impl IntoIterator<Item = Value>) {
         self.params.extend(objects);
     }
@@ -193,7 +202,8 @@ impl PolicyLoader {
     /// Adds the loaded policies to a policy set.
     pub fn install(self, set: &mut PolicySet) {
         if !self.kyverno.is_empty() || !self.exceptions.is_empty() {
-            let mut kyverno = KyvernoPolicySet::new(self.kyverno, self.exceptions);
+            let mut kyverno = KyvernoPolicySet::new(self.kyverno, self.exceptions)
+                .with_params(self.params.clone());
             if let Some(values) = self.kyverno_values {
                 kyverno = kyverno.with_values(values);
             }

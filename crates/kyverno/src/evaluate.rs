@@ -136,6 +136,8 @@ pub struct PolicyInput<'a> {
     pub values: &'a dyn ValueSource,
     /// Policy exceptions in force.
     pub exceptions: &'a [PolicyException],
+    /// Parameter objects for `validate.cel` rules with `paramKind`/`paramRef`.
+    pub params: &'a dyn kanon_vap::ParamSource,
 }
 
 fn metadata_str<'a>(object: &'a Value, key: &str) -> &'a str {

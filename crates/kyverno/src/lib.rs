@@ -25,7 +25,7 @@
 //! let responses = evaluate_policy(&policy, &PolicyInput {
 //!     object: &pod, old_object: &serde_json::Value::Null, kind: &kind, subresource: "",
 //!     operation: "CREATE", namespace_labels: &Default::default(), user: None,
-//!     values: &NoValues, exceptions: &[],
+//!     values: &NoValues, exceptions: &[], params: &kanon_vap::NoParams,
 //! });
 //! assert_eq!(responses[0].status, RuleStatus::Fail);
 //! assert_eq!(responses[0].message,

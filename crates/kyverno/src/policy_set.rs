@@ -19,6 +19,8 @@ pub struct KyvernoPolicySet {
     values: Option<Arc<TestValues>>,
     /// The requester for every request, offline (`--userinfo`).
     user: Option<UserContext>,
+    /// Parameter objects of `validate.cel` rules.
+    params: Vec<Value>,
 }
 
 impl KyvernoPolicySet {
@@ -31,7 +33,15 @@ impl KyvernoPolicySet {
             names,
             values: None,
             user: None,
+            params: Vec::new(),
         }
+    }
+
+    /// Parameter objects for `validate.cel` rules with `paramKind`/`paramRef`.
+    #[must_use]
+    pub fn with_params(mut self, params: Vec<Value>) -> Self {
+        self.params = params;
+        self
     }
 
     /// Answers variables, context entries and API calls from a values document, as
@@ -129,6 +139,7 @@ impl Policy for KyvernoPolicySet {
                 None => &NoValues,
             },
             exceptions: &self.exceptions,
+            params: &kanon_vap::ParamList(&self.params),
         };
         let mut session = Session::new(&input);
         for (policy, name) in self.policies.iter().zip(&self.names) {

@@ -784,6 +784,7 @@ fn evaluate_resource(
             user: inputs.user.as_ref(),
             values,
             exceptions: &inputs.exceptions,
+            params: &kanon_vap::ParamList(&inputs.params),
         };
         out.push((
             policy.name.clone(),
@@ -914,7 +915,7 @@ fn evaluate_vap(
     // `kyverno test` runs admission policies as CREATE requests.
     let request = test_request(resource, gvk, subresource, "CREATE", inputs.user.as_ref());
     let (labels, namespace_object) = namespace_of(inputs, resource);
-    let params = ParamList(&inputs.params);
+    let params = kanon_vap::ParamList(&inputs.params);
     let input = kanon_vap::Input {
         request: &request,
         namespace_object: Some(&namespace_object).filter(|n| !n.is_null()),
@@ -986,20 +987,6 @@ fn evaluate_payload(inputs: &TestInputs, payload: &Value) -> Responses {
 }
 
 /// Parameter objects from a list.
-struct ParamList<'a>(&'a [Value]);
-
-impl kanon_vap::ParamSource for ParamList<'_> {
-    fn objects(&self, api_version: &str, kind: &str) -> Vec<&Value> {
-        self.0
-            .iter()
-            .filter(|o| {
-                kanon_core::object::api_version(o) == api_version
-                    && kanon_core::object::kind(o) == kind
-            })
-            .collect()
-    }
-}
-
 /// Values with `request.operation` forced (a result-level `operation`).
 struct Forced<'a> {
     inner: &'a TestValues,

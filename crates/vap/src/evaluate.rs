@@ -25,6 +25,25 @@ pub trait ParamSource {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoParams;
 
+/// Parameter objects in a slice.
+#[derive(Debug, Clone, Copy)]
+pub struct ParamList<'a>(pub &'a [Value]);
+
+impl ParamSource for ParamList<'_> {
+    fn objects(&self, api_version: &str, kind: &str) -> Vec<&Value> {
+        objects_of_kind(self.0, api_version, kind)
+    }
+}
+
+/// The objects of `list` with this `apiVersion` and `kind`.
+pub fn objects_of_kind<'a>(list: &'a [Value], api_version: &str, kind: &str) -> Vec<&'a Value> {
+    list.iter()
+        .filter(|o| {
+            kanon_core::object::api_version(o) == api_version && kanon_core::object::kind(o) == kind
+        })
+        .collect()
+}
+
 impl ParamSource for NoParams {
     fn objects(&self, _: &str, _: &str) -> Vec<&Value> {
         Vec::new()

@@ -22,7 +22,8 @@ pub mod policy_set;
 pub use compile::{Binding, CompiledPolicy};
 pub use error::VapError;
 pub use evaluate::{
-    evaluate, evaluate_prepared, Decision, Input, NoParams, Outcome, ParamSource, Prepared,
+    evaluate, evaluate_prepared, Decision, Input, NoParams, Outcome, ParamList, ParamSource,
+    Prepared,
 };
 pub use matching::{MatchOutcome, RequestFacts};
 pub use model::{MatchResources, NamedRuleWithOperations};

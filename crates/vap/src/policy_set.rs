@@ -39,13 +39,7 @@ impl VapPolicySet {
 
 impl ParamSource for VapPolicySet {
     fn objects(&self, api_version: &str, kind: &str) -> Vec<&Value> {
-        self.params
-            .iter()
-            .filter(|o| {
-                o.get("apiVersion").and_then(Value::as_str) == Some(api_version)
-                    && o.get("kind").and_then(Value::as_str) == Some(kind)
-            })
-            .collect()
+        crate::evaluate::objects_of_kind(&self.params, api_version, kind)
     }
 }
 

@@ -30,6 +30,7 @@ fn run(pss: Value, resource: Value, exceptions: &[PolicyException]) -> (RuleStat
             user: None,
             values: &NoValues,
             exceptions,
+            params: &kanon_vap::NoParams,
         },
     );
     let response = responses.into_iter().next().unwrap();
