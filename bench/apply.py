@@ -41,16 +41,16 @@ def run(cmd, out_path):
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, code, stderr
 
 
-def kyverno_policies(out_dir, count):
-    """Copies up to `count` validate-only Kyverno policies (pod-security, best-practices)."""
+def kyverno_policies(out_dir, count, categories=("pod-security", "best-practices"), name="kyverno-policies"):
+    """Copies up to `count` validate-only Kyverno policies of these library categories."""
     import glob
     import shutil
-    target = os.path.join(out_dir, "kyverno-policies")
+    target = os.path.join(out_dir, name)
     shutil.rmtree(target, ignore_errors=True)
     os.makedirs(target)
     chosen = 0
     library = os.path.join(SHARED, "conformance", "kyverno-policies")
-    for category in ("pod-security", "best-practices"):
+    for category in categories:
         for path in sorted(glob.glob(os.path.join(library, category, "**", "*.yaml"), recursive=True)):
             if "/." in path or chosen >= count:
                 continue

@@ -10,6 +10,7 @@ mod apply;
 mod input;
 mod pipeline;
 mod progress;
+mod serve;
 mod test_cmd;
 
 use clap::{Parser, Subcommand};
@@ -41,7 +42,7 @@ as PolicyReports.\n\nWith no policy flags it applies its built-in default set: t
 Standards, baseline enforced and restricted warned, at the latest version, with Pod Security \
 Admission's exact decisions and messages. Kyverno policies (-p) replace the defaults; \
 `kanon test` runs Kyverno CLI test suites (kyverno-test.yaml).",
-    after_help = "Examples:\n  kanon apply -f manifests/\n  kanon apply --pss restricted:v1.30 -f pod.yaml\n  helm template my-chart | kanon apply -f - -o sarif > kanon.sarif\n  kanon apply -p policies/ -f manifests/\n  kanon test policies/\n\nExit codes: 0 no failures, 1 a policy failed (or could not be evaluated), 2 bad usage or unreadable input."
+    after_help = "Examples:\n  kanon apply -f manifests/\n  kanon apply --pss restricted:v1.30 -f pod.yaml\n  helm template my-chart | kanon apply -f - -o sarif > kanon.sarif\n  kanon apply -p policies/ -f manifests/\n  kanon test policies/\n  kanon serve --addr 127.0.0.1:8443 --self-signed localhost --ca-bundle-out ca.pem\n\nExit codes: 0 no failures, 1 a policy failed (or could not be evaluated), 2 bad usage or unreadable input."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -54,6 +55,10 @@ enum Command {
     Apply(apply::ApplyArgs),
     /// Run the kyverno-test.yaml suites under a directory and check every expected result.
     Test(test_cmd::TestArgs),
+    /// Serve the validating and mutating admission webhook over HTTPS.
+    Serve(serve::ServeArgs),
+    /// Print the ValidatingWebhookConfiguration and MutatingWebhookConfiguration for kanon.
+    WebhookConfig(serve::WebhookConfigArgs),
 }
 
 fn main() -> ExitCode {
@@ -72,6 +77,8 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Apply(args) => apply::run(args),
         Command::Test(args) => test_cmd::run(args),
+        Command::Serve(args) => serve::run(args),
+        Command::WebhookConfig(args) => serve::webhook_config(args),
     };
     ExitCode::from(code)
 }

@@ -249,6 +249,11 @@ const TABLE: &[(&str, &str, &str, bool)] = &[
     ),
 ];
 
+/// Every kind of the table: `(group, kind, plural, namespaced)`.
+pub fn known() -> impl Iterator<Item = (&'static str, &'static str, &'static str, bool)> {
+    TABLE.iter().copied()
+}
+
 /// Looks a kind up in the built-in table.
 pub fn lookup(group: &str, kind: &str) -> Option<KindInfo> {
     TABLE

@@ -33,6 +33,17 @@ pub trait Policy: Send + Sync + std::fmt::Debug {
         true
     }
 
+    /// The operations whose requests this policy may produce findings for (the webhook
+    /// narrows its rules to them). Defaults to every operation.
+    fn operations(&self) -> &'static [crate::Operation] {
+        &[
+            crate::Operation::Create,
+            crate::Operation::Update,
+            crate::Operation::Delete,
+            crate::Operation::Connect,
+        ]
+    }
+
     /// Evaluates one request, appending findings to `out`.
     fn evaluate(&self, ctx: &EvalContext<'_>, out: &mut Vec<Finding>);
 }

@@ -33,6 +33,11 @@ impl Namespaces {
         true
     }
 
+    /// Forgets a namespace (it was deleted).
+    pub fn remove(&mut self, name: &str) {
+        self.labels.remove(name);
+    }
+
     /// The labels of a namespace, if known.
     pub fn get(&self, name: &str) -> Option<&Labels> {
         self.labels.get(name)

@@ -21,12 +21,40 @@ pub struct KyvernoPolicySet {
     user: Option<UserContext>,
     /// Parameter objects of `validate.cel` rules.
     params: Vec<Value>,
+    /// `(group, kind)` selectors of every rule (wildcards kept), for [`Policy::may_match`].
+    kind_selectors: Vec<(String, String)>,
+    /// Some rule matches without naming kinds, or a policy is invalid (errors for all).
+    any_kind: bool,
 }
+
+/// The pod controllers Kyverno's autogen writes rules for.
+const POD_CONTROLLERS: &[(&str, &str)] = &[
+    ("apps", "Deployment"),
+    ("apps", "ReplicaSet"),
+    ("apps", "StatefulSet"),
+    ("apps", "DaemonSet"),
+    ("batch", "Job"),
+    ("batch", "CronJob"),
+    ("", "ReplicationController"),
+];
 
 impl KyvernoPolicySet {
     /// A set of compiled policies and exceptions.
     pub fn new(policies: Vec<KyvernoPolicy>, exceptions: Vec<PolicyException>) -> Self {
         let names = policies.iter().map(|p| Arc::from(p.key())).collect();
+        let mut kind_selectors = Vec::new();
+        let mut any_kind = false;
+        for policy in &policies {
+            any_kind |= policy.invalid.is_some();
+            for rule in policy.rules.iter().chain(policy.autogen.values().flatten()) {
+                let kinds = rule.match_.kinds();
+                any_kind |= kinds.is_empty();
+                for selector in kinds {
+                    let (group, _, kind, _) = crate::matching::parse_kind_selector(selector);
+                    kind_selectors.push((group.to_owned(), kind.to_owned()));
+                }
+            }
+        }
         KyvernoPolicySet {
             policies,
             exceptions,
@@ -34,6 +62,8 @@ impl KyvernoPolicySet {
             values: None,
             user: None,
             params: Vec::new(),
+            kind_selectors,
+            any_kind,
         }
     }
 
@@ -107,6 +137,18 @@ fn finding_for(
 impl Policy for KyvernoPolicySet {
     fn name(&self) -> &str {
         "kyverno"
+    }
+
+    fn may_match(&self, group: &str, kind: &str) -> bool {
+        let selected = |group: &str, kind: &str| {
+            self.kind_selectors.iter().any(|(g, k)| {
+                crate::wildcard::matches(g, group) && crate::wildcard::matches(k, kind)
+            })
+        };
+        // Pod rules reach pod controllers through autogen.
+        self.any_kind
+            || selected(group, kind)
+            || (POD_CONTROLLERS.contains(&(group, kind)) && selected("", "Pod"))
     }
 
     fn evaluate(&self, ctx: &EvalContext<'_>, out: &mut Vec<Finding>) {

@@ -711,6 +711,17 @@ impl kanon_core::Policy for VpolPolicySet {
         "kyverno-validating-policy"
     }
 
+    fn may_match(&self, group: &str, kind: &str) -> bool {
+        self.policies.iter().any(|(policy, _)| {
+            policy.editions.iter().any(|edition| {
+                edition
+                    .match_constraints
+                    .as_ref()
+                    .is_some_and(|m| m.may_match_kind(group, kind))
+            })
+        })
+    }
+
     fn evaluate(&self, ctx: &kanon_core::EvalContext<'_>, out: &mut Vec<kanon_core::Finding>) {
         use kanon_core::{Finding, Verdict};
         let request = ctx.request;

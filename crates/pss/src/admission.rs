@@ -255,6 +255,10 @@ impl Policy for PodSecurity {
         (group.is_empty() && kind == "Namespace") || pod_source(group, kind).is_some()
     }
 
+    fn operations(&self) -> &'static [Operation] {
+        &[Operation::Create, Operation::Update]
+    }
+
     fn evaluate(&self, ctx: &EvalContext<'_>, out: &mut Vec<Finding>) {
         let request = ctx.request;
         let (group, kind) = (request.kind.group.as_str(), request.kind.kind.as_str());

@@ -54,6 +54,20 @@ pub enum MatchOutcome {
 }
 
 impl MatchResources {
+    /// Whether some `resourceRules` entry could select objects of this kind (any operation,
+    /// version, subresource or selector): the webhook's fast path and rule narrowing.
+    pub fn may_match_kind(&self, group: &str, kind: &str) -> bool {
+        let plural = kanon_core::kinds::plural(group, kind);
+        self.resource_rules.iter().any(|rule| {
+            let group_ok = rule.api_groups.iter().any(|g| g == "*" || g == group);
+            let resource_ok = rule.resources.iter().any(|r| {
+                let base = r.split_once('/').map_or(r.as_str(), |(b, _)| b);
+                base == "*" || base == plural
+            });
+            group_ok && resource_ok
+        })
+    }
+
     /// Matches a request. `Err` is a malformed selector, worded like the API server.
     pub fn matches(&self, facts: &RequestFacts<'_>) -> Result<MatchOutcome, String> {
         if !namespace_selected(self.namespace_selector.as_ref(), facts)? {

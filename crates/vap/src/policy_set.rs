@@ -65,6 +65,16 @@ impl Policy for VapPolicySet {
         "validating-admission-policy"
     }
 
+    fn may_match(&self, group: &str, kind: &str) -> bool {
+        self.policies.iter().any(|(policy, _)| {
+            policy
+                .spec
+                .match_constraints
+                .as_ref()
+                .is_some_and(|m| m.may_match_kind(group, kind))
+        })
+    }
+
     fn evaluate(&self, ctx: &EvalContext<'_>, out: &mut Vec<Finding>) {
         let request = ctx.request;
         let is_namespace = request.kind.group.is_empty() && request.kind.kind == "Namespace";
