@@ -80,7 +80,7 @@ pub(crate) struct ServeArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 8.0)]
     timeout: f64,
 
-    /// Requests evaluated at once (default: two per core).
+    /// Requests evaluated at once (default: one per core).
     #[arg(long, value_name = "N")]
     concurrency: Option<usize>,
 
@@ -163,7 +163,10 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         reload_interval: seconds(args.reload_interval, "--reload-interval")?,
     };
     let grace = seconds(args.shutdown_grace, "--shutdown-grace")?;
+    // Evaluation threads are bounded by --concurrency (plus room for file watching), which
+    // also bounds the allocator's per-thread caches.
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        .max_blocking_threads(config.concurrency + 2)
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;

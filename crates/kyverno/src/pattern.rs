@@ -100,7 +100,8 @@ fn combine(errors: &[WalkError]) -> String {
 /// Matches `resource` against `pattern` from the root.
 pub fn match_pattern(resource: &Value, pattern: &Value) -> Result<(), Mismatch> {
     let mut walk = Walk::default();
-    match walk.element(resource, pattern, "/") {
+    let mut path = String::from("/");
+    match walk.element(resource, pattern, &mut path) {
         Ok(()) => Ok(()),
         Err((path, error)) => {
             if error.is_skip() {
@@ -130,6 +131,14 @@ struct Walk {
 }
 
 static NULL: Value = Value::Null;
+
+/// Appends `segment/` to the path; returns the length to truncate back to.
+fn push_segment(path: &mut String, segment: impl std::fmt::Display) -> usize {
+    use std::fmt::Write as _;
+    let length = path.len();
+    let _ = write!(path, "{segment}/");
+    length
+}
 
 impl Walk {
     fn keys_are_missing(&self) -> bool {
@@ -162,12 +171,15 @@ impl Walk {
     fn elements<'v>(
         &mut self,
         pairs: impl Iterator<Item = (&'v Value, &'v Value)>,
-        path: &str,
+        path: &mut String,
     ) -> Walked {
         let mut applied = 0usize;
         let mut skips = Vec::new();
         for (index, (item, pattern_item)) in pairs.enumerate() {
-            match self.element(item, pattern_item, &format!("{path}{index}/")) {
+            let length = push_segment(path, index);
+            let result = self.element(item, pattern_item, path);
+            path.truncate(length);
+            match result {
                 Ok(()) => applied += 1,
                 Err((_, error)) if error.is_skip() => skips.push(error),
                 Err(failure) => return Err(failure),
@@ -175,7 +187,7 @@ impl Walk {
         }
         if applied == 0 && !skips.is_empty() {
             return Err((
-                path.to_owned(),
+                path.clone(),
                 WalkError {
                     kind: Kind::AggregatedSkip,
                     message: combine(&skips),
@@ -185,12 +197,12 @@ impl Walk {
         Ok(())
     }
 
-    fn element(&mut self, resource: &Value, pattern: &Value, path: &str) -> Walked {
+    fn element(&mut self, resource: &Value, pattern: &Value, path: &mut String) -> Walked {
         match pattern {
             Value::Object(pattern_map) => {
                 let Value::Object(resource_map) = resource else {
                     return Err((
-                        path.to_owned(),
+                        path.clone(),
                         WalkError::plain(format!(
                             "pattern and resource have different structures. Path: {path}. Expected {}, found {}",
                             go_type(pattern),
@@ -204,7 +216,7 @@ impl Walk {
             Value::Array(pattern_list) => {
                 let Value::Array(resource_list) = resource else {
                     return Err((
-                        path.to_owned(),
+                        path.clone(),
                         WalkError::plain(format!(
                             "validation rule failed at path {path}, resource does not satisfy the expected overlay pattern"
                         )),
@@ -223,7 +235,7 @@ impl Walk {
                     Ok(())
                 } else {
                     Err((
-                        path.to_owned(),
+                        path.clone(),
                         WalkError::plain(format!(
                             "resource value '{}' does not match '{}' at path {path}",
                             sprint(resource),
@@ -239,7 +251,7 @@ impl Walk {
         &mut self,
         resource: &Map<String, Value>,
         pattern: &Map<String, Value>,
-        path: &str,
+        path: &mut String,
     ) -> Walked {
         let expanded = expand_in_metadata(pattern, resource);
         let pattern = expanded.as_ref().unwrap_or(pattern);
@@ -278,7 +290,7 @@ impl Walk {
         }
         if !skips.is_empty() && (applied == 0 || direct_skip(&skips)) {
             return Err((
-                path.to_owned(),
+                path.clone(),
                 WalkError {
                     kind: Kind::AggregatedSkip,
                     message: combine(&skips),
@@ -309,15 +321,32 @@ impl Walk {
         key: &str,
         pattern: &Value,
         resource: &Map<String, Value>,
-        path: &str,
+        path: &mut String,
     ) -> Walked {
         let Some(a) = anchor::parse(key) else {
             return self.default_key(key, pattern, resource, path);
         };
-        let current = format!("{path}{}/", a.key);
+        if a.kind == AnchorKind::AddIfNotPresent {
+            // `+(key)` is looked up literally, as an ordinary key.
+            return self.default_key(key, pattern, resource, path);
+        }
+        let length = push_segment(path, a.key);
+        let result = self.anchored(&a, pattern, resource, path);
+        path.truncate(length);
+        result
+    }
+
+    /// An anchored key; `current` is the path of its value.
+    fn anchored(
+        &mut self,
+        a: &anchor::Anchor<'_>,
+        pattern: &Value,
+        resource: &Map<String, Value>,
+        current: &mut String,
+    ) -> Walked {
         match a.kind {
             AnchorKind::Condition => match resource.get(a.key) {
-                Some(value) => match self.element(value, pattern, &current) {
+                Some(value) => match self.element(value, pattern, current) {
                     Ok(()) => Ok(()),
                     Err((error_path, error)) => Err((
                         error_path,
@@ -325,7 +354,7 @@ impl Walk {
                     )),
                 },
                 None => Err((
-                    current,
+                    current.clone(),
                     WalkError::anchor(
                         Kind::Conditional,
                         CONDITIONAL_MISMATCH,
@@ -334,7 +363,7 @@ impl Walk {
                 )),
             },
             AnchorKind::Global => match resource.get(a.key) {
-                Some(value) => match self.element(value, pattern, &current) {
+                Some(value) => match self.element(value, pattern, current) {
                     Ok(()) => Ok(()),
                     Err((error_path, error)) => Err((
                         error_path,
@@ -344,7 +373,7 @@ impl Walk {
                 None => Ok(()),
             },
             AnchorKind::Equality => match resource.get(a.key) {
-                Some(value) => self.element(value, pattern, &current),
+                Some(value) => self.element(value, pattern, current),
                 None => Ok(()),
             },
             AnchorKind::Negation => {
@@ -362,7 +391,7 @@ impl Walk {
                 Some(Value::Array(items)) => {
                     let Value::Array(pattern_items) = pattern else {
                         return Err((
-                            current,
+                            current.clone(),
                             WalkError::plain(format!(
                                 "invalid pattern type {}: Pattern has to be of list to compare against resource",
                                 go_type(pattern)
@@ -372,7 +401,7 @@ impl Walk {
                     for pattern_item in pattern_items {
                         if !pattern_item.is_object() {
                             return Err((
-                                current,
+                                current.clone(),
                                 WalkError::plain(format!(
                                     "invalid pattern type {}: Pattern has to be of type map to compare against items in resource",
                                     go_type(pattern)
@@ -380,7 +409,10 @@ impl Walk {
                             ));
                         }
                         let found = items.iter().enumerate().any(|(index, item)| {
-                            self.element(item, pattern_item, &format!("{current}{index}/")).is_ok()
+                            let length = push_segment(current, index);
+                            let found = self.element(item, pattern_item, current).is_ok();
+                            current.truncate(length);
+                            found
                         });
                         if !found {
                             return Err((
@@ -392,15 +424,14 @@ impl Walk {
                     Ok(())
                 }
                 Some(other) => Err((
-                    current,
+                    current.clone(),
                     WalkError::plain(format!(
                         "invalid resource type {}: Existence ^ () anchor can be used only on list/array type resource",
                         go_type(other)
                     )),
                 )),
             },
-            // `+(key)` is looked up literally, as an ordinary key.
-            AnchorKind::AddIfNotPresent => self.default_key(key, pattern, resource, path),
+            AnchorKind::AddIfNotPresent => Ok(()),
         }
     }
 
@@ -409,20 +440,23 @@ impl Walk {
         key: &str,
         pattern: &Value,
         resource: &Map<String, Value>,
-        path: &str,
+        path: &mut String,
     ) -> Walked {
         let value = resource.get(key).unwrap_or(&NULL);
         if pattern.as_str() == Some("*") {
             return if value.is_null() {
                 Err((
-                    path.to_owned(),
+                    path.clone(),
                     WalkError::plain(format!("{path}/{key} not found")),
                 ))
             } else {
                 Ok(())
             };
         }
-        self.element(value, pattern, &format!("{path}{key}/"))
+        let length = push_segment(path, key);
+        let result = self.element(value, pattern, path);
+        path.truncate(length);
+        result
     }
 
     /// `whole` is the resource array as a value (`resource` is its items): a scalar
@@ -432,11 +466,11 @@ impl Walk {
         whole: &Value,
         resource: &[Value],
         pattern: &[Value],
-        path: &str,
+        path: &mut String,
     ) -> Walked {
         let Some(first) = pattern.first() else {
             return Err((
-                path.to_owned(),
+                path.clone(),
                 WalkError::plain("pattern Array empty".to_owned()),
             ));
         };

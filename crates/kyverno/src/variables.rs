@@ -23,49 +23,38 @@ struct Token {
 /// Finds the variable tokens Kyverno's `RegexVariables` finds, left to right, without overlap.
 fn find_tokens(s: &str) -> Vec<Token> {
     let mut tokens = Vec::new();
-    let chars: Vec<(usize, char)> = s.char_indices().collect();
-    let mut search_from = 0usize; // index into chars
-    let mut i = search_from;
-    while i < chars.len() {
-        // Option A: the token starts right at the search start, at the start of the string.
-        if i == 0 && search_from == 0 {
-            if let Some(end) = token_end(s, 0) {
+    // A token at the very start has no prefix character.
+    let mut search_from = 0usize;
+    if let Some(end) = token_end(s, 0) {
+        tokens.push(Token {
+            prefix: None,
+            text: s.get(..end).unwrap_or_default().to_owned(),
+        });
+        search_from = end;
+    }
+    // Elsewhere a token follows one character other than a backslash, and that character
+    // lies at or after the end of the previous token.
+    let mut at = search_from;
+    while let Some(offset) = s.get(at..).and_then(|rest| rest.find("{{")) {
+        let start = at + offset;
+        let prefix = s
+            .get(search_from..start)
+            .and_then(|before| before.chars().next_back());
+        match (prefix, token_end(s, start)) {
+            (Some(c), Some(end)) if c != '\\' => {
                 tokens.push(Token {
-                    prefix: None,
-                    text: s.get(..end).unwrap_or_default().to_owned(),
+                    prefix: Some(c),
+                    text: s.get(start..end).unwrap_or_default().to_owned(),
                 });
-                search_from = char_index(&chars, end);
-                i = search_from;
-                continue;
+                search_from = end;
+                at = end;
             }
+            _ => at = start + 1,
         }
-        // Option B: a non-backslash character, then the token.
-        if let (Some(&(_, c)), Some(&(start, _))) = (chars.get(i), chars.get(i + 1)) {
-            if c != '\\' {
-                if let Some(end) = token_end(s, start) {
-                    tokens.push(Token {
-                        prefix: Some(c),
-                        text: s.get(start..end).unwrap_or_default().to_owned(),
-                    });
-                    search_from = char_index(&chars, end);
-                    i = search_from;
-                    continue;
-                }
-            }
-        }
-        i += 1;
     }
     tokens
 }
 
-fn char_index(chars: &[(usize, char)], byte: usize) -> usize {
-    chars
-        .iter()
-        .position(|(b, _)| *b >= byte)
-        .unwrap_or(chars.len())
-}
-
-/// `\{\{(?:\{[^{}]*\}|[^{}])*\}\}` anchored at `start`: the end of the token.
 fn token_end(s: &str, start: usize) -> Option<usize> {
     let bytes = s.as_bytes();
     if bytes.get(start..start + 2) != Some(b"{{") {
