@@ -35,7 +35,7 @@ fn find_tokens(s: &str) -> Vec<Token> {
     // Elsewhere a token follows one character other than a backslash, and that character
     // lies at or after the end of the previous token.
     let mut at = search_from;
-    while let Some(offset) = s.get(at..).and_then(|rest| rest.find("{{")) {
+    while let Some(offset) = s.get(at..).and_then(token_start) {
         let start = at + offset;
         let prefix = s
             .get(search_from..start)
@@ -53,6 +53,12 @@ fn find_tokens(s: &str) -> Vec<Token> {
         }
     }
     tokens
+}
+
+/// The byte offset of the first `{{` (a byte scan: `str::find` sets up a two-way searcher
+/// per call, which costs more than the short strings it scans).
+fn token_start(s: &str) -> Option<usize> {
+    s.as_bytes().windows(2).position(|w| w == b"{{")
 }
 
 fn token_end(s: &str, start: usize) -> Option<usize> {
@@ -170,7 +176,7 @@ pub(crate) fn substitute_string(
     context: &mut Context,
     loader: &dyn EntryLoader,
 ) -> Result<Value, String> {
-    if !s.contains("{{") {
+    if token_start(s).is_none() {
         return Ok(Value::String(s.to_owned()));
     }
     let mut value = s.to_owned();
@@ -222,10 +228,10 @@ pub(crate) fn substitute_string(
 /// Whether a document has any `{{` in a string or key (else substitution is a no-op).
 pub(crate) fn has_variables(value: &Value) -> bool {
     match value {
-        Value::String(s) => s.contains("{{"),
+        Value::String(s) => token_start(s).is_some(),
         Value::Object(map) => map
             .iter()
-            .any(|(k, v)| k.contains("{{") || has_variables(v)),
+            .any(|(k, v)| token_start(k).is_some() || has_variables(v)),
         Value::Array(items) => items.iter().any(has_variables),
         _ => false,
     }
