@@ -39,7 +39,7 @@ pub struct Review {
 pub fn parse_review(body: &[u8]) -> Result<Review> {
     let value: Value = serde_json::from_slice(body)
         .map_err(|e| Error::BadReview(format!("the body is not JSON: {e}")))?;
-    let Some(map) = value.as_object() else {
+    let Value::Object(mut map) = value else {
         return Err(Error::BadReview("the body is not a JSON object".into()));
     };
     let text = |key: &str| map.get(key).and_then(Value::as_str).unwrap_or("");
@@ -58,13 +58,14 @@ pub fn parse_review(body: &[u8]) -> Result<Review> {
             text("kind")
         )));
     }
-    let Some(request) = map.get("request").filter(|r| r.is_object()) else {
+    // Taken out of the review, not copied: it holds the whole object.
+    let Some(request) = map.remove("request").filter(Value::is_object) else {
         return Err(Error::BadReview(
             "the AdmissionReview has no request object".into(),
         ));
     };
-    let request: AdmissionRequest = serde_json::from_value(request.clone())
-        .map_err(|e| Error::BadReview(format!("request: {e}")))?;
+    let request: AdmissionRequest =
+        serde_json::from_value(request).map_err(|e| Error::BadReview(format!("request: {e}")))?;
     if request.uid.is_empty() {
         return Err(Error::BadReview("request.uid is empty".into()));
     }

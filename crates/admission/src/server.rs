@@ -180,24 +180,27 @@ async fn admit(shared: Arc<Shared>, body: Bytes, endpoint: Endpoint) -> HttpResp
             )
         }
         Ok(review) => {
+            let (version, uid) = (review.version, review.request.uid.clone());
+            let operation = review.request.operation.as_str().to_owned();
+            let kind = review.request.kind.kind.clone();
             let labels = |decision: &'static str| RequestLabels {
                 endpoint: endpoint.as_str(),
-                operation: review.request.operation.as_str().to_owned(),
-                kind: review.request.kind.kind.clone(),
+                operation: operation.clone(),
+                kind: kind.clone(),
                 decision,
             };
-            match answer(&shared, review.clone(), endpoint, deadline).await {
+            match answer(&shared, review, endpoint, deadline).await {
                 Ok(response) => {
                     let decision = match (&response.patch, response.allowed) {
                         (_, false) => "denied",
                         (Some(_), true) => "patched",
                         (None, true) => "allowed",
                     };
-                    let body = review_response(review.version, &review.request.uid, &response);
+                    let body = review_response(version, &uid, &response);
                     (StatusCode::OK, Some(labels(decision)), json_response(&body))
                 }
                 Err((status, message)) => {
-                    tracing::warn!(uid = %review.request.uid, %message, "request not answered");
+                    tracing::warn!(%uid, %message, "request not answered");
                     (
                         status,
                         Some(labels("error")),
