@@ -119,16 +119,20 @@ pub(crate) fn parse_kind_selector(input: &str) -> (&str, &str, &str, &str) {
 }
 
 fn check_kind(kinds: &[String], target: &MatchTarget<'_>) -> bool {
+    let ephemeral = target.group.is_empty()
+        && target.version == "v1"
+        && target.kind == "Pod"
+        && target.subresource == "ephemeralcontainers";
     kinds.iter().any(|selector| {
+        // A plain kind (`Pod`): any group and version, no subresource.
+        if !selector.contains(['/', '.', '*', '?']) {
+            return selector == target.kind && (target.subresource.is_empty() || ephemeral);
+        }
         let (group, version, kind, sub) = parse_kind_selector(selector);
         wildcard::matches(group, target.group)
             && wildcard::matches(version, target.version)
             && wildcard::matches(kind, target.kind)
-            && (wildcard::matches(sub, target.subresource)
-                || (target.group.is_empty()
-                    && target.version == "v1"
-                    && target.kind == "Pod"
-                    && target.subresource == "ephemeralcontainers"))
+            && (wildcard::matches(sub, target.subresource) || ephemeral)
     })
 }
 
