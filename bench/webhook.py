@@ -8,6 +8,8 @@ AdmissionReview (a Deployment CREATE that several policies fail) to /validate:
   - at a fixed 1,000 and 2,000 requests/s: p50, p99, max latency and success rate;
   - unthrottled with 50 connections: the maximum throughput.
 Then the server's peak RSS (VmHWM). Both processes share this machine's cores.
+With --reference, the same loads against a server with only the built-in Pod Security
+defaults: the cost of the server itself (TLS, HTTP, JSON) next to the cost of the policies.
 
 Usage: python3 bench/webhook.py [--seconds 30] [--port 18443]
 
@@ -70,6 +72,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--port", type=int, default=18443)
+    parser.add_argument("--reference", action="store_true",
+                        help="also measure a server with only the built-in Pod Security defaults")
     args = parser.parse_args()
     if shutil.which("oha") is None:
         sys.exit("oha not found: cargo install oha")
@@ -82,12 +86,19 @@ def main():
     body = os.path.join(out_dir, "review.json")
     with open(body, "w") as f:
         json.dump(REVIEW, f)
+    measure(args, kanon, body, out_dir, f"50 policies ({count} Kyverno + Pod Security)",
+            ["--policies", policy_dir, "--builtin-pss"])
+    if args.reference:
+        measure(args, kanon, body, out_dir, "reference: the built-in Pod Security defaults only", [])
+
+
+def measure(args, kanon, body, out_dir, title, policy_args):
     ca = os.path.join(out_dir, "ca.pem")
     if os.path.exists(ca):
         os.remove(ca)
     server = subprocess.Popen(
         [kanon, "serve", "--addr", f"127.0.0.1:{args.port}", "--self-signed", "localhost",
-         "--ca-bundle-out", ca, "--policies", policy_dir, "--builtin-pss", "--log-format", "json"],
+         "--ca-bundle-out", ca, "--log-format", "json"] + policy_args,
         stdout=subprocess.DEVNULL, stderr=open(os.path.join(out_dir, "serve.log"), "w"))
     url = f"https://localhost:{args.port}/validate"
     try:
@@ -104,7 +115,7 @@ def main():
         request = urllib.request.Request(url, data=open(body, "rb").read(),
                                          headers={"Content-Type": "application/json"})
         answer = json.loads(urllib.request.urlopen(request, context=context).read())["response"]
-        print(f"server: {ready.strip()} ({count} Kyverno + Pod Security); sample answer: "
+        print(f"{title}: {ready.strip()}; sample answer: "
               f"allowed={answer['allowed']}, {len(answer.get('warnings', []))} warnings")
         print(f"{'load':<24} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'success':>8}")
         for label, extra in (("fixed 1000 req/s", ["-q", "1000", "-c", "20"]),
