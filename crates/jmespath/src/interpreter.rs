@@ -93,6 +93,14 @@ impl<'r> Interpreter<'r> {
             }
             Node::Projection(left, right) => {
                 let left = swallow_not_found(self.eval(left, value))?;
+                // `x[]` over a list built here: the items move, nothing is copied.
+                if matches!(right.as_ref(), Node::Identity) {
+                    if let Cow::Owned(Value::Array(items)) = left {
+                        return Ok(Cow::Owned(Value::Array(
+                            items.into_iter().filter(|v| !v.is_null()).collect(),
+                        )));
+                    }
+                }
                 let Value::Array(items) = left.as_ref() else {
                     return Ok(Cow::Borrowed(&NULL));
                 };
@@ -149,6 +157,17 @@ impl<'r> Interpreter<'r> {
                 let Ok(inner) = self.eval(inner, value) else {
                     return Ok(Cow::Borrowed(&NULL));
                 };
+                // A list built here (a multi-select, a projection) is flattened by moving.
+                if let Cow::Owned(Value::Array(items)) = inner {
+                    let mut flattened = Vec::with_capacity(items.len());
+                    for item in items {
+                        match item {
+                            Value::Array(nested) => flattened.extend(nested),
+                            other => flattened.push(other),
+                        }
+                    }
+                    return Ok(Cow::Owned(Value::Array(flattened)));
+                }
                 let Value::Array(items) = inner.as_ref() else {
                     return Ok(Cow::Borrowed(&NULL));
                 };
