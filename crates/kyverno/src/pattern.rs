@@ -527,6 +527,19 @@ fn expand_in_metadata(
         return None;
     };
     let resource_metadata = resource.get("metadata").filter(|m| !m.is_null())?;
+    // Only wildcard keys or non-string values change in the rebuild; without any, the
+    // pattern stays as written (and is not copied).
+    let rebuilt = |tag: &str| {
+        pattern_entry(pattern_metadata, tag)
+            .and_then(|(_, v)| v.as_object())
+            .is_some_and(|m| {
+                m.iter()
+                    .any(|(k, v)| wildcard::contains_wildcard(k) || !v.is_string())
+            })
+    };
+    if !rebuilt("labels") && !rebuilt("annotations") {
+        return None;
+    }
     let mut new_metadata = pattern_metadata.clone();
     let mut changed = false;
     for tag in ["labels", "annotations"] {
