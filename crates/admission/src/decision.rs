@@ -44,8 +44,8 @@ pub fn decide(
                 finding.message
             )),
             Verdict::Warn => {
-                let mode = property(finding, "mode");
-                let actions = property(finding, "validationActions").unwrap_or("");
+                let mode = finding.property("mode");
+                let actions = finding.property("validationActions").unwrap_or("");
                 if pss && mode == Some("audit") {
                     annotate(&mut response, PSS_AUDIT_ANNOTATION, &finding.message);
                 } else if !pss && actions.contains("Audit") && !actions.contains("Warn") {
@@ -84,14 +84,10 @@ pub fn decide(
     response
 }
 
-fn property<'a>(finding: &'a Finding, key: &str) -> Option<&'a str> {
-    finding.property(key)
-}
-
 /// Pod Security and admission policy messages name their policy already; others get
 /// `policy/rule: ` in front.
 fn describe(finding: &Finding, pss: bool) -> String {
-    let self_describing = pss || property(finding, "engine") == Some("validating-admission-policy");
+    let self_describing = pss || finding.property("engine") == Some("validating-admission-policy");
     if self_describing {
         finding.message.clone()
     } else {

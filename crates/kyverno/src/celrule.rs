@@ -8,7 +8,9 @@ use kanon_core::kinds;
 use kanon_vap::compile::{
     admission_env, compile_named, compile_validations, CompiledNamed, CompiledValidation,
 };
-use kanon_vap::evaluate::{activation, check, Budget, Checked, RUNTIME_COST_BUDGET};
+use kanon_vap::evaluate::{
+    activation, check, params_in_namespace, Budget, Checked, RUNTIME_COST_BUDGET,
+};
 use kanon_vap::model::{NamedExpression, ParamKind, ParamRef, Validation};
 use serde_json::{json, Value};
 
@@ -222,24 +224,11 @@ fn collect_params<'a>(
     } else {
         None
     };
-    let in_namespace = |object: &&Value| {
-        namespace.is_none_or(|ns| {
-            // Parameter objects written without a namespace live in `default`.
-            let own = object
-                .get("metadata")
-                .and_then(|m| m.get("namespace"))
-                .and_then(Value::as_str)
-                .filter(|n| !n.is_empty())
-                .unwrap_or("default");
-            own == ns
-        })
-    };
-    let candidates = input.params.objects(&kind.api_version, &kind.kind);
+    let candidates = params_in_namespace(input.params, kind, namespace.is_some(), namespace);
     let mut found = Vec::new();
     if let Some(name) = reference.name.as_deref().filter(|n| !n.is_empty()) {
         let object = candidates
             .into_iter()
-            .filter(in_namespace)
             .find(|o| kanon_core::object::name(o) == name)
             .ok_or_else(|| match namespace {
                 Some(ns) => format!("{} {ns}/{name} not found", kind.kind),
@@ -248,7 +237,7 @@ fn collect_params<'a>(
         return Ok(vec![object]);
     }
     if let Some(selector) = &reference.selector {
-        for object in candidates.into_iter().filter(in_namespace) {
+        for object in candidates {
             let labels = kanon_vap::evaluate::labels_of(Some(object)).unwrap_or_default();
             if selector.matches(&labels)? {
                 found.push(object);

@@ -712,12 +712,13 @@ impl kanon_core::Policy for VpolPolicySet {
     }
 
     fn may_match(&self, group: &str, kind: &str) -> bool {
+        let plural = kanon_core::kinds::plural(group, kind);
         self.policies.iter().any(|(policy, _)| {
             policy.editions.iter().any(|edition| {
                 edition
                     .match_constraints
                     .as_ref()
-                    .is_some_and(|m| m.may_match_kind(group, kind))
+                    .is_some_and(|m| m.may_match_resource(group, &plural))
             })
         })
     }

@@ -306,23 +306,9 @@ fn resolve_params<'a>(
         .clone()
         .unwrap_or_else(LabelSelector::default);
     let mut found = Vec::new();
-    for object in input.params.objects(&kind.api_version, &kind.kind) {
-        let meta = object.get("metadata");
-        let text = |key: &str| {
-            meta.and_then(|m| m.get(key))
-                .and_then(Value::as_str)
-                .unwrap_or("")
-        };
-        // Parameter objects written without a namespace live in `default`, as with kubectl.
-        let own_namespace = match text("namespace") {
-            "" if namespaced => "default",
-            ns => ns,
-        };
-        if namespace.is_some_and(|ns| own_namespace != ns) {
-            continue;
-        }
+    for object in params_in_namespace(input.params, kind, namespaced, namespace) {
         let selected = match reference.name.as_deref().filter(|n| !n.is_empty()) {
-            Some(name) => text("name") == name,
+            Some(name) => kanon_core::object::name(object) == name,
             None => {
                 let labels = labels_of(Some(object)).unwrap_or_default();
                 selector
@@ -350,6 +336,29 @@ fn resolve_params<'a>(
         });
     }
     Ok(Some(found))
+}
+
+/// The parameter objects of `kind` in `namespace` (all of them when `None`). Objects of a
+/// namespaced kind written without a namespace live in `default`, as with kubectl.
+pub fn params_in_namespace<'a>(
+    params: &'a dyn ParamSource,
+    kind: &crate::model::ParamKind,
+    namespaced: bool,
+    namespace: Option<&str>,
+) -> Vec<&'a Value> {
+    let mut objects = params.objects(&kind.api_version, &kind.kind);
+    if let Some(namespace) = namespace {
+        objects.retain(|object| {
+            let own = kanon_core::object::namespace(object).unwrap_or("");
+            let own = if own.is_empty() && namespaced {
+                "default"
+            } else {
+                own
+            };
+            own == namespace
+        });
+    }
+    objects
 }
 
 /// `ValidatingAdmissionPolicy 'p' with binding 'b' denied request: <message>`.

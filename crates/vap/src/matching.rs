@@ -54,10 +54,10 @@ pub enum MatchOutcome {
 }
 
 impl MatchResources {
-    /// Whether some `resourceRules` entry could select objects of this kind (any operation,
-    /// version, subresource or selector): the webhook's fast path and rule narrowing.
-    pub fn may_match_kind(&self, group: &str, kind: &str) -> bool {
-        let plural = kanon_core::kinds::plural(group, kind);
+    /// Whether some `resourceRules` entry could select this resource (plural name; any
+    /// operation, version, subresource or selector): the webhook's fast path and rule
+    /// narrowing.
+    pub fn may_match_resource(&self, group: &str, plural: &str) -> bool {
         self.resource_rules.iter().any(|rule| {
             let group_ok = rule.api_groups.iter().any(|g| g == "*" || g == group);
             let resource_ok = rule.resources.iter().any(|r| {
