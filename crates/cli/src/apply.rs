@@ -264,6 +264,15 @@ pub(crate) fn run(args: ApplyArgs) -> u8 {
             &param_kinds,
         ));
     }
+    if let (false, Some(kinds)) = (args.parse_only, loader.inventory_kinds()) {
+        // Gatekeeper's referential data: the objects of the synced kinds among the inputs
+        // (all of them when a template reads the inventory without naming kinds).
+        let objects = match kinds {
+            Some(kinds) => collect_kinds(&inputs, jobs, max_file_bytes, &limits, &kinds),
+            None => collect_all(&inputs, jobs, max_file_bytes, &limits),
+        };
+        loader.set_inventory(objects);
+    }
     let use_builtin = args.policies.is_empty() && loader.is_empty();
 
     let mut policies = PolicySet::new();
@@ -489,7 +498,11 @@ fn prescan(
     with_policies: bool,
 ) -> Prescan {
     // Policy documents of the dialects kanon evaluates; others in `-f` are resources.
-    const ALL_MARKERS: &[&str] = &["kyverno.io", "admissionregistration.k8s.io"];
+    const ALL_MARKERS: &[&str] = &[
+        "kyverno.io",
+        "admissionregistration.k8s.io",
+        "gatekeeper.sh",
+    ];
     let policy_markers = if with_policies { ALL_MARKERS } else { &[] };
     let needles: Vec<&str> = std::iter::once("Namespace")
         .chain(policy_markers.iter().copied())
@@ -518,6 +531,8 @@ fn prescan(
                         | DocumentKind::KyvernoValidatingPolicy
                         | DocumentKind::AdmissionPolicy
                         | DocumentKind::AdmissionPolicyBinding
+                        | DocumentKind::GatekeeperTemplate
+                        | DocumentKind::GatekeeperConstraint
                 )
             {
                 local.policies.push((object, origin));
@@ -561,6 +576,33 @@ fn collect_kinds(
                     && kanon_core::object::kind(&object) == kind
             });
             if wanted {
+                local.push(object);
+            }
+        },
+        |local| found.extend(local),
+    );
+    found
+}
+
+/// Every resource of the input (policy documents left out).
+fn collect_all(
+    inputs: &[Input],
+    jobs: usize,
+    max_file_bytes: u64,
+    limits: &manifest::Limits,
+) -> Vec<Value> {
+    let mut found = Vec::new();
+    let scan = Scan {
+        inputs,
+        jobs,
+        max_file_bytes,
+        limits,
+        needles: &["kind"],
+    };
+    scan.run(
+        |_| true,
+        |object, _, local: &mut Vec<Value>| {
+            if classify(&object) == DocumentKind::Resource {
                 local.push(object);
             }
         },

@@ -5,6 +5,7 @@ use crate::exit;
 use clap::{Args, ValueEnum};
 use kanon_core::manifest;
 use kanon_engine::{classify, DocumentKind};
+use kanon_gatekeeper::suite;
 use kanon_kyverno::testing::{self, Row, RowOutcome, TestInputs, TestPolicy, TestValues};
 use kanon_kyverno::vpol::{CelException, ValidatingPolicy};
 use kanon_kyverno::{KyvernoPolicy, PolicyException};
@@ -26,6 +27,11 @@ pub(crate) enum TestOutput {
     after_help = "Every file named kyverno-test.yaml under PATH (hidden directories included) is a test \
 manifest; each YAML document in it is one test, run as `kyverno test` runs it.
 
+Gatekeeper: every YAML file under PATH holding a `test.gatekeeper.sh` Suite (gator's suite.yaml) is run \
+as `gator verify` runs it: each case reviews its object against the test's template and constraint \
+(plus the case's inventory) and every assertion (violations: yes | no | N, optional message regex) \
+must hold. `--run` selects gator tests and cases by name.
+
 Exit codes: 0 every expected result matched, 1 some did not (or a test could not be loaded), 2 bad usage."
 )]
 pub(crate) struct TestArgs {
@@ -44,6 +50,11 @@ pub(crate) struct TestArgs {
     /// Only list the results that did not match.
     #[arg(long)]
     fail_only: bool,
+
+    /// Gatekeeper suites: only run tests (and cases) whose name matches, as `gator verify
+    /// --run`: `TEST` or `TEST//CASE` regular expressions.
+    #[arg(long, value_name = "REGEX")]
+    run: Option<String>,
 }
 
 /// The results of one test document.
@@ -52,6 +63,70 @@ struct TestRun {
     name: String,
     rows: Vec<Row>,
     error: Option<String>,
+}
+
+/// Whether a file holds a gator suite (`apiVersion: test.gatekeeper.sh/...`, `kind: Suite`):
+/// only YAML files that mention the group are parsed.
+fn is_gator_suite(path: &Path) -> bool {
+    if !path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+        return false;
+    }
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return false;
+    };
+    text.contains("test.gatekeeper.sh")
+        && read_documents(path).is_ok_and(|docs| docs.iter().any(suite::is_suite_document))
+}
+
+/// Runs the gator suites of one file: one [`TestRun`] per suite test.
+fn run_gator_file(path: &Path, filter: Option<&regex::Regex>) -> Vec<TestRun> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let error_run = |error: String| TestRun {
+        manifest: path.to_path_buf(),
+        name: String::new(),
+        rows: Vec::new(),
+        error: Some(error),
+    };
+    let documents = match read_documents(path) {
+        Ok(documents) => documents,
+        Err(error) => return vec![error_run(error)],
+    };
+    let read = |file: &str| read_documents(&dir.join(file));
+    let mut runs = Vec::new();
+    for document in documents.iter().filter(|d| suite::is_suite_document(d)) {
+        let parsed = match suite::parse_suite(document) {
+            Ok(parsed) => parsed,
+            Err(e) => {
+                runs.push(error_run(format!("{}: {e}", path.display())));
+                continue;
+            }
+        };
+        for test in suite::run_suite(&parsed, &read, filter) {
+            runs.push(TestRun {
+                manifest: path.to_path_buf(),
+                name: test.name.clone(),
+                error: test.error.map(|e| format!("test {:?}: {e}", test.name)),
+                rows: test
+                    .cases
+                    .into_iter()
+                    .map(|case| Row {
+                        policy: case.constraint,
+                        rule: String::new(),
+                        resource: case.name,
+                        expected: case.expected,
+                        outcome: match case.outcome {
+                            suite::Outcome::Pass => RowOutcome::Pass,
+                            suite::Outcome::Fail => RowOutcome::Fail,
+                            suite::Outcome::Skip => RowOutcome::Skip,
+                        },
+                        reason: case.reason,
+                        message: case.messages.join("; "),
+                    })
+                    .collect(),
+            });
+        }
+    }
+    runs
 }
 
 fn find_manifests(path: &Path, out: &mut Vec<PathBuf>) {
@@ -67,7 +142,9 @@ fn find_manifests(path: &Path, out: &mut Vec<PathBuf>) {
     for child in children {
         if child.is_dir() {
             find_manifests(&child, out);
-        } else if child.file_name().is_some_and(|n| n == "kyverno-test.yaml") {
+        } else if child.file_name().is_some_and(|n| n == "kyverno-test.yaml")
+            || is_gator_suite(&child)
+        {
             out.push(child);
         }
     }
@@ -376,7 +453,23 @@ pub(crate) fn run(args: TestArgs) -> u8 {
         }
         find_manifests(path, &mut manifests);
     }
-    let runs: Vec<TestRun> = manifests.iter().flat_map(|m| run_manifest(m)).collect();
+    let filter = match args.run.as_deref().map(regex::Regex::new).transpose() {
+        Ok(filter) => filter,
+        Err(e) => {
+            eprintln!("error: --run: {e}");
+            return exit::ERROR;
+        }
+    };
+    let runs: Vec<TestRun> = manifests
+        .iter()
+        .flat_map(|m| {
+            if is_gator_suite(m) {
+                run_gator_file(m, filter.as_ref())
+            } else {
+                run_manifest(m)
+            }
+        })
+        .collect();
     let totals = count(&runs);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());

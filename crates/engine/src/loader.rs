@@ -2,6 +2,7 @@
 
 use crate::policy_set::PolicySet;
 use kanon_core::object;
+use kanon_gatekeeper::{review, Constraint, GatekeeperSet, Template};
 use kanon_kyverno::cel_libs::Host;
 use kanon_kyverno::testing::TestValues;
 use kanon_kyverno::vpol::{ValidatingPolicy, VpolPolicySet};
@@ -23,6 +24,10 @@ pub enum DocumentKind {
     AdmissionPolicy,
     /// A ValidatingAdmissionPolicyBinding.
     AdmissionPolicyBinding,
+    /// A Gatekeeper `templates.gatekeeper.sh` ConstraintTemplate.
+    GatekeeperTemplate,
+    /// A Gatekeeper `constraints.gatekeeper.sh` Constraint.
+    GatekeeperConstraint,
     /// A policy of a dialect kanon does not evaluate yet.
     UnsupportedPolicy,
     /// Anything else: a resource to evaluate.
@@ -62,9 +67,8 @@ pub fn classify(document: &Value) -> DocumentKind {
             | "MutatingAdmissionPolicy"
             | "MutatingAdmissionPolicyBinding",
         ) => DocumentKind::UnsupportedPolicy,
-        ("templates.gatekeeper.sh", "ConstraintTemplate") | ("constraints.gatekeeper.sh", _) => {
-            DocumentKind::UnsupportedPolicy
-        }
+        ("templates.gatekeeper.sh", "ConstraintTemplate") => DocumentKind::GatekeeperTemplate,
+        ("constraints.gatekeeper.sh", _) => DocumentKind::GatekeeperConstraint,
         _ => DocumentKind::Resource,
     }
 }
@@ -81,6 +85,9 @@ pub struct PolicyLoader {
     bindings: Vec<Binding>,
     params: Vec<Value>,
     now: i64,
+    templates: Vec<Template>,
+    constraints: Vec<Constraint>,
+    inventory: Option<Vec<Value>>,
 }
 
 impl PolicyLoader {
@@ -129,6 +136,19 @@ impl PolicyLoader {
             DocumentKind::AdmissionPolicyBinding => {
                 self.bindings
                     .push(Binding::from_value(document).map_err(|e| e.to_string())?);
+                Ok(Vec::new())
+            }
+            DocumentKind::GatekeeperTemplate => {
+                let template = Template::from_value(document).map_err(|e| e.to_string())?;
+                if let Some(old) = self.templates.iter().position(|t| t.kind == template.kind) {
+                    self.templates.remove(old);
+                }
+                self.templates.push(template);
+                Ok(Vec::new())
+            }
+            DocumentKind::GatekeeperConstraint => {
+                self.constraints
+                    .push(Constraint::from_value(document).map_err(|e| e.to_string())?);
                 Ok(Vec::new())
             }
             DocumentKind::UnsupportedPolicy => Err(format!(
@@ -189,9 +209,42 @@ impl PolicyLoader {
         self.params.extend(objects);
     }
 
-    /// How many policies were loaded.
+    /// What the loaded Gatekeeper templates need in `data.inventory`: `None` when no template
+    /// reads it, `Some(None)` for every object (a template reads it without saying which
+    /// kinds), else the `(apiVersion, kind)`s their sync annotations name.
+    pub fn inventory_kinds(&self) -> Option<Option<Vec<(String, String)>>> {
+        let readers: Vec<&Template> = self
+            .templates
+            .iter()
+            .filter(|t| t.reads_inventory)
+            .collect();
+        if readers.is_empty() {
+            return None;
+        }
+        let mut kinds = Vec::new();
+        for template in readers {
+            match &template.sync {
+                Some(sync) => kinds.extend(sync.iter().cloned()),
+                None => return Some(None),
+            }
+        }
+        kinds.sort();
+        kinds.dedup();
+        Some(Some(kinds))
+    }
+
+    /// Sets the objects Gatekeeper templates see in `data.inventory` (referential data).
+    pub fn set_inventory(&mut self, objects: Vec<Value>) {
+        self.inventory = Some(objects);
+    }
+
+    /// How many policies were loaded (Gatekeeper: templates and constraints).
     pub fn len(&self) -> usize {
-        self.kyverno.len() + self.validating.len() + self.admission.len()
+        self.kyverno.len()
+            + self.validating.len()
+            + self.admission.len()
+            + self.templates.len()
+            + self.constraints.len()
     }
 
     /// Whether no policy was loaded.
@@ -201,6 +254,14 @@ impl PolicyLoader {
 
     /// Adds the loaded policies to a policy set.
     pub fn install(self, set: &mut PolicySet) {
+        if !self.constraints.is_empty() || !self.templates.is_empty() {
+            let inventory = self.inventory.as_ref().map(review::inventory);
+            set.add(Arc::new(GatekeeperSet::new(
+                self.templates,
+                self.constraints,
+                inventory.as_ref(),
+            )));
+        }
         if !self.kyverno.is_empty() || !self.exceptions.is_empty() {
             let mut kyverno = KyvernoPolicySet::new(self.kyverno, self.exceptions)
                 .with_params(self.params.clone());

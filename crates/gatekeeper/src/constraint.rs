@@ -1,0 +1,428 @@
+//! Constraints: an instance of a template's kind with `spec.match`, `spec.parameters` and an
+//! enforcement action.
+
+use crate::error::Error;
+use crate::schema;
+use kanon_core::object;
+use kanon_core::selector::LabelSelector;
+use kanon_core::Labels;
+use serde_json::Value;
+
+/// What happens with a constraint's violations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Enforcement {
+    /// `deny` (the default): the request is rejected; a `fail` result.
+    Deny,
+    /// `dryrun`: recorded by audit only; an unscored `skip`-like audit result.
+    Dryrun,
+    /// `warn`: admitted with a warning; a `warn` result.
+    Warn,
+    /// `scoped`: per enforcement point (`validation.gatekeeper.sh`, `audit.gatekeeper.sh`,
+    /// `gator.gatekeeper.sh`...), each with its own action.
+    Scoped(Vec<(String, Enforcement)>),
+}
+
+impl Enforcement {
+    fn parse(text: &str) -> Option<Enforcement> {
+        match text.to_ascii_lowercase().as_str() {
+            "" | "deny" => Some(Enforcement::Deny),
+            "dryrun" => Some(Enforcement::Dryrun),
+            "warn" => Some(Enforcement::Warn),
+            _ => None,
+        }
+    }
+
+    /// The action at one enforcement point (the webhook is `validation.gatekeeper.sh`, audit
+    /// `audit.gatekeeper.sh`); `None` when a scoped constraint does not act there.
+    pub fn at(&self, point: &str) -> Option<&Enforcement> {
+        match self {
+            Enforcement::Scoped(points) => points
+                .iter()
+                .find(|(p, _)| p == point || p == "*")
+                .map(|(_, action)| action),
+            other => Some(other),
+        }
+    }
+
+    /// The wire name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Enforcement::Deny => "deny",
+            Enforcement::Dryrun => "dryrun",
+            Enforcement::Warn => "warn",
+            Enforcement::Scoped(_) => "scoped",
+        }
+    }
+}
+
+/// `spec.match`.
+#[derive(Debug, Clone, Default)]
+pub struct Match {
+    kinds: Option<Vec<(Vec<String>, Vec<String>)>>,
+    scope: Scope,
+    namespaces: Option<Vec<String>>,
+    excluded_namespaces: Option<Vec<String>>,
+    label_selector: Option<LabelSelector>,
+    namespace_selector: Option<LabelSelector>,
+    name: Option<String>,
+    source: Source,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum Scope {
+    #[default]
+    All,
+    Cluster,
+    Namespaced,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum Source {
+    #[default]
+    All,
+    Original,
+    Generated,
+}
+
+/// What matching needs to know about one object of a request.
+#[derive(Debug, Clone, Copy)]
+pub struct Subject<'a> {
+    /// API group of the request's kind.
+    pub group: &'a str,
+    /// Kind.
+    pub kind: &'a str,
+    /// The object.
+    pub object: &'a Value,
+    /// The request's namespace (`None` for cluster-scoped objects).
+    pub namespace: Option<&'a str>,
+    /// Labels of that namespace, when known.
+    pub namespace_labels: Option<&'a Labels>,
+    /// Whether the object comes from an expansion template.
+    pub generated: bool,
+}
+
+impl Match {
+    fn from_value(value: Option<&Value>) -> Result<Match, String> {
+        let Some(value) = value.filter(|v| !v.is_null()) else {
+            return Ok(Match::default());
+        };
+        let strings = |v: Option<&Value>, field: &str| -> Result<Option<Vec<String>>, String> {
+            match v {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .map(|i| {
+                        i.as_str()
+                            .map(str::to_owned)
+                            .ok_or_else(|| format!("spec.match.{field} must hold strings"))
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(Some),
+                Some(_) => Err(format!("spec.match.{field} must be a list")),
+            }
+        };
+        let kinds = match value.get("kinds") {
+            None | Some(Value::Null) => None,
+            Some(Value::Array(entries)) => Some(
+                entries
+                    .iter()
+                    .map(|e| {
+                        Ok((
+                            strings(e.get("apiGroups"), "kinds.apiGroups")?.unwrap_or_default(),
+                            strings(e.get("kinds"), "kinds.kinds")?.unwrap_or_default(),
+                        ))
+                    })
+                    .collect::<Result<Vec<_>, String>>()?,
+            ),
+            Some(_) => return Err("spec.match.kinds must be a list".into()),
+        };
+        let selector = |field: &str| -> Result<Option<LabelSelector>, String> {
+            match value.get(field) {
+                None | Some(Value::Null) => Ok(None),
+                Some(v) => serde_json::from_value(v.clone())
+                    .map(Some)
+                    .map_err(|e| format!("spec.match.{field}: {e}")),
+            }
+        };
+        let scope = match value.get("scope").and_then(Value::as_str) {
+            None | Some("*") => Scope::All,
+            Some("Cluster") => Scope::Cluster,
+            Some("Namespaced") => Scope::Namespaced,
+            Some(other) => return Err(format!("spec.match.scope: unsupported value {other:?}")),
+        };
+        let source = match value.get("source").and_then(Value::as_str) {
+            None | Some("All") => Source::All,
+            Some("Original") => Source::Original,
+            Some("Generated") => Source::Generated,
+            Some(other) => return Err(format!("spec.match.source: unsupported value {other:?}")),
+        };
+        Ok(Match {
+            kinds,
+            scope,
+            namespaces: strings(value.get("namespaces"), "namespaces")?,
+            excluded_namespaces: strings(value.get("excludedNamespaces"), "excludedNamespaces")?,
+            label_selector: selector("labelSelector")?,
+            namespace_selector: selector("namespaceSelector")?,
+            name: value.get("name").and_then(Value::as_str).map(str::to_owned),
+            source,
+        })
+    }
+
+    /// Whether the kinds criterion admits `group`/`kind` (the cheap pre-filter).
+    pub fn may_match(&self, group: &str, kind: &str) -> bool {
+        let Some(kinds) = &self.kinds else {
+            return true;
+        };
+        kinds.iter().any(|(groups, kinds)| {
+            let any = |list: &[String], value: &str| {
+                list.is_empty() || list.iter().any(|x| x == "*" || x == value)
+            };
+            any(groups, group) && any(kinds, kind)
+        })
+    }
+
+    /// Whether the constraint applies to `subject`. `Err` is Gatekeeper's matching error (an
+    /// unknown namespace under a `namespaceSelector`).
+    pub fn matches(&self, subject: &Subject<'_>) -> Result<bool, String> {
+        if !self.may_match(subject.group, subject.kind) {
+            return Ok(false);
+        }
+        match self.source {
+            Source::Original if subject.generated => return Ok(false),
+            Source::Generated if !subject.generated => return Ok(false),
+            _ => {}
+        }
+        let is_namespace = subject.group.is_empty() && subject.kind == "Namespace";
+        let namespace = if is_namespace {
+            Some(object::name(subject.object))
+        } else {
+            subject.namespace.filter(|n| !n.is_empty())
+        };
+        match self.scope {
+            Scope::Cluster if namespace.is_some() && !is_namespace => return Ok(false),
+            Scope::Namespaced if namespace.is_none() || is_namespace => return Ok(false),
+            _ => {}
+        }
+        if let Some(ns) = namespace {
+            if let Some(list) = &self.namespaces {
+                if !list.iter().any(|p| wildcard(p, ns)) {
+                    return Ok(false);
+                }
+            }
+            if let Some(list) = &self.excluded_namespaces {
+                if list.iter().any(|p| wildcard(p, ns)) {
+                    return Ok(false);
+                }
+            }
+        }
+        if let Some(selector) = &self.label_selector {
+            if !selector.matches(&labels_of(subject.object))? {
+                return Ok(false);
+            }
+        }
+        if let Some(selector) = &self.namespace_selector {
+            if is_namespace {
+                if !selector.matches(&labels_of(subject.object))? {
+                    return Ok(false);
+                }
+            } else if let Some(ns) = namespace {
+                let Some(labels) = subject.namespace_labels else {
+                    return Err(format!(
+                        "unable to match constraint: namespace {ns:?} is not known (namespaceSelector needs its labels)"
+                    ));
+                };
+                if !selector.matches(labels)? {
+                    return Ok(false);
+                }
+            }
+        }
+        if let Some(pattern) = &self.name {
+            let name = object::name(subject.object);
+            let generate_name = subject
+                .object
+                .pointer("/metadata/generateName")
+                .and_then(Value::as_str);
+            let by_generate_name = pattern.ends_with('*')
+                && name.is_empty()
+                && generate_name.is_some_and(|g| wildcard(pattern, g));
+            if !wildcard(pattern, name) && !by_generate_name {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+}
+
+/// Gatekeeper's namespace and name wildcards: an optional `*` at the start and/or the end.
+fn wildcard(pattern: &str, value: &str) -> bool {
+    match (pattern.strip_prefix('*'), pattern.strip_suffix('*')) {
+        _ if pattern == "*" => true,
+        (Some(rest), _) if rest.ends_with('*') => value.contains(rest.trim_end_matches('*')),
+        (Some(suffix), _) => value.ends_with(suffix),
+        (None, Some(prefix)) => value.starts_with(prefix),
+        (None, None) => pattern == value,
+    }
+}
+
+fn labels_of(object: &Value) -> Labels {
+    object
+        .pointer("/metadata/labels")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A loaded Constraint.
+#[derive(Debug, Clone)]
+pub struct Constraint {
+    /// The constraint kind (= a template's kind).
+    pub kind: String,
+    /// `metadata.name`.
+    pub name: String,
+    /// `spec.match`.
+    pub matcher: Match,
+    /// `spec.parameters`, with the template schema's defaults once bound.
+    pub parameters: Value,
+    /// `spec.enforcementAction`.
+    pub enforcement: Enforcement,
+}
+
+impl Constraint {
+    /// Whether a document is a Constraint.
+    pub fn is_constraint_document(document: &Value) -> bool {
+        object::api_version(document).starts_with("constraints.gatekeeper.sh/")
+    }
+
+    /// Reads a Constraint document.
+    pub fn from_value(document: &Value) -> Result<Constraint, Error> {
+        let kind = object::kind(document).to_owned();
+        let name = object::name(document).to_owned();
+        let invalid = |reason: String| Error::Constraint {
+            kind: kind.clone(),
+            name: name.clone(),
+            reason,
+        };
+        let spec = document.get("spec");
+        let matcher = Match::from_value(spec.and_then(|s| s.get("match"))).map_err(&invalid)?;
+        let parameters = spec
+            .and_then(|s| s.get("parameters"))
+            .filter(|p| !p.is_null())
+            .cloned()
+            .unwrap_or_else(|| Value::Object(serde_json::Map::new()));
+        let action = spec
+            .and_then(|s| s.get("enforcementAction"))
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let enforcement = if action.eq_ignore_ascii_case("scoped") {
+            let mut points = Vec::new();
+            for entry in spec
+                .and_then(|s| s.get("scopedEnforcementActions"))
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let action = entry.get("action").and_then(Value::as_str).unwrap_or("");
+                let action = Enforcement::parse(action).ok_or_else(|| {
+                    invalid(format!(
+                        "scopedEnforcementActions: unsupported action {action:?}"
+                    ))
+                })?;
+                for point in entry
+                    .get("enforcementPoints")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|p| p.get("name").and_then(Value::as_str))
+                {
+                    points.push((point.to_owned(), action.clone()));
+                }
+            }
+            Enforcement::Scoped(points)
+        } else {
+            Enforcement::parse(action)
+                .ok_or_else(|| invalid(format!("unsupported enforcementAction {action:?}")))?
+        };
+        Ok(Constraint {
+            kind,
+            name,
+            matcher,
+            parameters,
+            enforcement,
+        })
+    }
+
+    /// Validates the parameters against the template's schema and applies its defaults.
+    pub fn bind(&mut self, schema: Option<&Value>) -> Result<(), Error> {
+        let Some(schema) = schema else {
+            return Ok(());
+        };
+        schema::validate(schema, &self.parameters, "spec.parameters").map_err(|reason| {
+            Error::Constraint {
+                kind: self.kind.clone(),
+                name: self.name.clone(),
+                reason,
+            }
+        })?;
+        schema::apply_defaults(schema, &mut self.parameters);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn wildcards_take_a_prefix_and_or_suffix_star() {
+        assert!(wildcard("kube-*", "kube-system"));
+        assert!(wildcard("*-system", "kube-system"));
+        assert!(wildcard("*be-sy*", "kube-system"));
+        assert!(!wildcard("kube-*", "default"));
+        assert!(wildcard("default", "default"));
+    }
+
+    #[test]
+    fn match_criteria_are_anded() {
+        let m = Match::from_value(Some(&json!({
+            "kinds": [{"apiGroups": [""], "kinds": ["Pod"]}],
+            "excludedNamespaces": ["kube-*"],
+            "labelSelector": {"matchLabels": {"app": "x"}}
+        })))
+        .unwrap();
+        let pod = json!({"metadata": {"name": "p", "labels": {"app": "x"}}});
+        let subject = |ns| Subject {
+            group: "",
+            kind: "Pod",
+            object: &pod,
+            namespace: Some(ns),
+            namespace_labels: None,
+            generated: false,
+        };
+        assert!(m.matches(&subject("default")).unwrap());
+        assert!(!m.matches(&subject("kube-system")).unwrap());
+        assert!(!m.may_match("apps", "Deployment"));
+    }
+
+    #[test]
+    fn unknown_namespace_under_a_namespace_selector_is_an_error() {
+        let m = Match::from_value(Some(
+            &json!({"namespaceSelector": {"matchLabels": {"a": "b"}}}),
+        ))
+        .unwrap();
+        let pod = json!({"metadata": {"name": "p"}});
+        let subject = Subject {
+            group: "",
+            kind: "Pod",
+            object: &pod,
+            namespace: Some("x"),
+            namespace_labels: None,
+            generated: false,
+        };
+        assert!(m.matches(&subject).is_err());
+    }
+}

@@ -1,0 +1,501 @@
+//! gator test suites (`test.gatekeeper.sh/v1alpha1` `Suite`), run with `gator verify`'s
+//! semantics: every case starts from a fresh engine holding only its test's template and
+//! constraint plus the case's inventory; all assertions of a case must hold.
+//!
+//! No I/O here: the caller hands in a function that reads the documents of a file named
+//! relative to the suite.
+
+use crate::constraint::Constraint;
+use crate::error::Error;
+use crate::review;
+use crate::template::Template;
+use crate::GatekeeperSet;
+use kanon_core::{object, Labels};
+use serde_json::Value;
+
+/// A suite file.
+#[derive(Debug, Clone)]
+pub struct Suite {
+    /// `metadata.name`.
+    pub name: String,
+    /// `skip`: the whole suite is skipped.
+    pub skip: bool,
+    /// The tests.
+    pub tests: Vec<SuiteTest>,
+}
+
+/// One test: a template, a constraint, and cases.
+#[derive(Debug, Clone)]
+pub struct SuiteTest {
+    /// `name`.
+    pub name: String,
+    /// Path of the template, relative to the suite file.
+    pub template: String,
+    /// Path of the constraint.
+    pub constraint: String,
+    /// `expansion` (an ExpansionTemplate), when given.
+    pub expansion: Option<String>,
+    /// `invalid`: the constraint must fail validation.
+    pub invalid: bool,
+    /// `skip`.
+    pub skip: bool,
+    /// The cases.
+    pub cases: Vec<Case>,
+}
+
+/// One case: an object under review and what must be said about it.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// `name`.
+    pub name: String,
+    /// Path of the object (exactly one document).
+    pub object: String,
+    /// Paths of inventory files.
+    pub inventory: Vec<String>,
+    /// `skip`.
+    pub skip: bool,
+    /// The assertions; all must hold.
+    pub assertions: Vec<Assertion>,
+}
+
+/// One assertion.
+#[derive(Debug, Clone)]
+pub struct Assertion {
+    /// How many matching results are expected.
+    pub violations: Expectation,
+    /// Only results whose message matches this (unanchored) regular expression count.
+    pub message: Option<String>,
+}
+
+/// `violations: yes | no | N`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expectation {
+    /// At least one.
+    Yes,
+    /// None.
+    No,
+    /// Exactly this many.
+    Count(usize),
+}
+
+impl std::fmt::Display for Assertion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.violations {
+            Expectation::Yes => write!(f, "violations: yes")?,
+            Expectation::No => write!(f, "violations: no")?,
+            Expectation::Count(n) => write!(f, "violations: {n}")?,
+        }
+        if let Some(message) = &self.message {
+            write!(f, " /{message}/")?;
+        }
+        Ok(())
+    }
+}
+
+/// Whether a document is a gator suite.
+pub fn is_suite_document(document: &Value) -> bool {
+    object::kind(document) == "Suite"
+        && object::api_version(document).starts_with("test.gatekeeper.sh/")
+}
+
+fn flag(value: &Value, key: &str) -> bool {
+    value.get(key).and_then(Value::as_bool).unwrap_or(false)
+}
+
+fn text(value: &Value, key: &str) -> String {
+    value
+        .get(key)
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned()
+}
+
+/// Reads a suite document.
+pub fn parse_suite(document: &Value) -> Result<Suite, Error> {
+    let name = object::name(document).to_owned();
+    let invalid = |reason: String| Error::Suite {
+        name: name.clone(),
+        reason,
+    };
+    let mut tests = Vec::new();
+    for test in document
+        .get("tests")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let test_name = text(test, "name");
+        let mut cases = Vec::new();
+        for case in test
+            .get("cases")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let case_name = text(case, "name");
+            let mut assertions = Vec::new();
+            for assertion in case
+                .get("assertions")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let violations = match assertion.get("violations") {
+                    None | Some(Value::Null) => Expectation::Yes,
+                    Some(Value::String(s)) if s == "yes" => Expectation::Yes,
+                    Some(Value::String(s)) if s == "no" => Expectation::No,
+                    // kanon's YAML reader follows Kubernetes (YAML 1.1), where an unquoted
+                    // yes/no is a boolean; gator reads them as the strings.
+                    Some(Value::Bool(true)) => Expectation::Yes,
+                    Some(Value::Bool(false)) => Expectation::No,
+                    Some(Value::Number(n)) => match n.as_u64() {
+                        Some(n) => Expectation::Count(usize::try_from(n).unwrap_or(usize::MAX)),
+                        None => {
+                            return Err(invalid(format!(
+                                "test {test_name:?}, case {case_name:?}: violations must be \"yes\", \"no\" or a count >= 0, got {n}"
+                            )))
+                        }
+                    },
+                    Some(other) => {
+                        return Err(invalid(format!(
+                            "test {test_name:?}, case {case_name:?}: violations must be \"yes\", \"no\" or a count >= 0, got {other}"
+                        )))
+                    }
+                };
+                let message = assertion
+                    .get("message")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
+                assertions.push(Assertion {
+                    violations,
+                    message,
+                });
+            }
+            cases.push(Case {
+                name: case_name,
+                object: text(case, "object"),
+                inventory: case
+                    .get("inventory")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect(),
+                skip: flag(case, "skip"),
+                assertions,
+            });
+        }
+        tests.push(SuiteTest {
+            name: test_name,
+            template: text(test, "template"),
+            constraint: text(test, "constraint"),
+            expansion: test
+                .get("expansion")
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned),
+            invalid: flag(test, "invalid"),
+            skip: flag(test, "skip"),
+            cases,
+        });
+    }
+    Ok(Suite {
+        name,
+        skip: flag(document, "skip"),
+        tests,
+    })
+}
+
+/// How a case went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Every assertion held.
+    Pass,
+    /// One did not (or the case could not run).
+    Fail,
+    /// Skipped by the suite.
+    Skip,
+}
+
+/// The outcome of one case.
+#[derive(Debug, Clone)]
+pub struct CaseOutcome {
+    /// The case's name.
+    pub name: String,
+    /// The constraint (`Kind/name`).
+    pub constraint: String,
+    /// What the assertions expect, in short.
+    pub expected: String,
+    /// The outcome.
+    pub outcome: Outcome,
+    /// `Ok`, or what went wrong.
+    pub reason: String,
+    /// The messages of the results.
+    pub messages: Vec<String>,
+}
+
+/// The outcome of one test.
+#[derive(Debug, Clone)]
+pub struct TestOutcome {
+    /// The test's name.
+    pub name: String,
+    /// Why the test could not run (its template or constraint did not load).
+    pub error: Option<String>,
+    /// One outcome per case.
+    pub cases: Vec<CaseOutcome>,
+}
+
+/// Reads the documents of a file named relative to the suite.
+pub type ReadFn<'a> = dyn Fn(&str) -> Result<Vec<Value>, String> + 'a;
+
+/// Runs a suite. `filter` (gator's `--run`) selects tests and cases by name: `TEST` or
+/// `TEST//CASE` regular expressions.
+pub fn run_suite(
+    suite: &Suite,
+    read: &ReadFn<'_>,
+    filter: Option<&regex::Regex>,
+) -> Vec<TestOutcome> {
+    suite
+        .tests
+        .iter()
+        .filter(|t| filter.is_none_or(|f| selected(f, &t.name, None)))
+        .map(|test| {
+            if suite.skip || test.skip {
+                return TestOutcome {
+                    name: test.name.clone(),
+                    error: None,
+                    cases: test
+                        .cases
+                        .iter()
+                        .map(|c| skipped(c, "skipped by the suite"))
+                        .collect(),
+                };
+            }
+            run_test(test, read, filter)
+        })
+        .collect()
+}
+
+fn selected(filter: &regex::Regex, test: &str, case: Option<&str>) -> bool {
+    let pattern = filter.as_str();
+    match pattern.split_once("//") {
+        Some((t, c)) => {
+            let t_ok = regex::Regex::new(t).is_ok_and(|r| r.is_match(test));
+            match case {
+                None => t_ok,
+                Some(case) => t_ok && regex::Regex::new(c).is_ok_and(|r| r.is_match(case)),
+            }
+        }
+        None => filter.is_match(test) || case.is_some_and(|c| filter.is_match(c)) || case.is_none(),
+    }
+}
+
+fn skipped(case: &Case, why: &str) -> CaseOutcome {
+    CaseOutcome {
+        name: case.name.clone(),
+        constraint: String::new(),
+        expected: expected_text(&case.assertions),
+        outcome: Outcome::Skip,
+        reason: why.to_owned(),
+        messages: Vec::new(),
+    }
+}
+
+fn expected_text(assertions: &[Assertion]) -> String {
+    let parts: Vec<String> = assertions.iter().map(ToString::to_string).collect();
+    parts.join(", ")
+}
+
+fn one_document(read: &ReadFn<'_>, path: &str, what: &str) -> Result<Value, String> {
+    let mut documents = read(path)?;
+    match documents.len() {
+        1 => Ok(documents.remove(0)),
+        0 => Err(format!("{what} {path}: no document")),
+        n => Err(format!("{what} {path}: {n} documents, want exactly one")),
+    }
+}
+
+fn run_test(test: &SuiteTest, read: &ReadFn<'_>, filter: Option<&regex::Regex>) -> TestOutcome {
+    let mut outcome = TestOutcome {
+        name: test.name.clone(),
+        error: None,
+        cases: Vec::new(),
+    };
+    let loaded = (|| -> Result<Option<(Template, Constraint)>, String> {
+        if let Some(expansion) = &test.expansion {
+            return Err(format!(
+                "expansion {expansion}: ExpansionTemplates are not supported by kanon yet"
+            ));
+        }
+        let template = one_document(read, &test.template, "template")?;
+        let template = Template::from_value(&template).map_err(|e| e.to_string())?;
+        let constraint = one_document(read, &test.constraint, "constraint")?;
+        let parsed = Constraint::from_value(&constraint).and_then(|mut c| {
+            if c.kind != template.kind {
+                return Err(Error::Constraint {
+                    kind: c.kind.clone(),
+                    name: c.name.clone(),
+                    reason: format!("the template defines the kind {:?}", template.kind),
+                });
+            }
+            c.bind(template.schema.as_ref()).map(|()| c)
+        });
+        match (parsed, test.invalid) {
+            (Ok(c), false) => Ok(Some((template, c))),
+            (Err(e), false) => Err(e.to_string()),
+            (Err(_), true) => Ok(None),
+            (Ok(c), true) => Err(format!(
+                "constraint {}/{} is valid, but the test says it is invalid",
+                c.kind, c.name
+            )),
+        }
+    })();
+    let (template, constraint) = match loaded {
+        Err(e) => {
+            outcome.error = Some(e);
+            return outcome;
+        }
+        Ok(None) => {
+            outcome.cases.push(CaseOutcome {
+                name: "invalid constraint".to_owned(),
+                constraint: test.constraint.clone(),
+                expected: "rejected".to_owned(),
+                outcome: Outcome::Pass,
+                reason: "Ok".to_owned(),
+                messages: Vec::new(),
+            });
+            return outcome;
+        }
+        Ok(Some(loaded)) => loaded,
+    };
+    let label = format!("{}/{}", constraint.kind, constraint.name);
+    for case in &test.cases {
+        if filter.is_some_and(|f| !selected(f, &test.name, Some(&case.name))) {
+            continue;
+        }
+        if case.skip {
+            outcome.cases.push(skipped(case, "skipped by the suite"));
+            continue;
+        }
+        let mut row = match run_case(case, &template, &constraint, read) {
+            Ok(row) => row,
+            Err(reason) => CaseOutcome {
+                name: case.name.clone(),
+                constraint: String::new(),
+                expected: expected_text(&case.assertions),
+                outcome: Outcome::Fail,
+                reason,
+                messages: Vec::new(),
+            },
+        };
+        row.constraint.clone_from(&label);
+        outcome.cases.push(row);
+    }
+    outcome
+}
+
+fn run_case(
+    case: &Case,
+    template: &Template,
+    constraint: &Constraint,
+    read: &ReadFn<'_>,
+) -> Result<CaseOutcome, String> {
+    if case.assertions.is_empty() {
+        return Err("the case has no assertions".to_owned());
+    }
+    let object = one_document(read, &case.object, "object")?;
+    let mut inventory_objects = Vec::new();
+    for file in &case.inventory {
+        inventory_objects.extend(read(file)?);
+    }
+    let review = if review::is_admission_review(&object) {
+        let request = object
+            .get("request")
+            .ok_or_else(|| format!("object {}: the AdmissionReview has no request", case.object))?;
+        review::review_of_request(request)
+    } else {
+        review::review_of_object(&object)
+    };
+    let template = if case.inventory.is_empty() {
+        template.clone()
+    } else {
+        let inventory = review::inventory(&inventory_objects);
+        template
+            .with_inventory(&inventory)
+            .map_err(|e| e.to_string())?
+    };
+    let namespace_labels = namespace_labels(&review, &inventory_objects);
+    let set = GatekeeperSet::new(vec![template], vec![constraint.clone()], None);
+    let messages: Vec<String> = set
+        .review(&review, namespace_labels.as_ref())
+        .into_iter()
+        .flat_map(|r| match r.violations {
+            Ok(v) => v.into_iter().map(|v| v.msg).collect::<Vec<_>>(),
+            Err(e) => vec![e],
+        })
+        .collect();
+    let mut failures = Vec::new();
+    for assertion in &case.assertions {
+        let matching = match &assertion.message {
+            None => messages.len(),
+            Some(pattern) => {
+                let regex = regex::Regex::new(pattern)
+                    .map_err(|e| format!("assertion message {pattern:?}: {e}"))?;
+                messages.iter().filter(|m| regex.is_match(m)).count()
+            }
+        };
+        let holds = match assertion.violations {
+            Expectation::Yes => matching > 0,
+            Expectation::No => matching == 0,
+            Expectation::Count(n) => matching == n,
+        };
+        if !holds {
+            failures.push(format!("want {assertion}, got {matching}"));
+        }
+    }
+    Ok(CaseOutcome {
+        name: case.name.clone(),
+        constraint: String::new(),
+        expected: expected_text(&case.assertions),
+        outcome: if failures.is_empty() {
+            Outcome::Pass
+        } else {
+            Outcome::Fail
+        },
+        reason: if failures.is_empty() {
+            "Ok".to_owned()
+        } else {
+            failures.join("; ")
+        },
+        messages,
+    })
+}
+
+/// Labels of the review's namespace when the inventory holds that Namespace.
+fn namespace_labels(review: &Value, inventory: &[Value]) -> Option<Labels> {
+    let object = review
+        .get("object")
+        .filter(|o| !o.is_null())
+        .or_else(|| review.get("oldObject"));
+    let namespace = review
+        .get("namespace")
+        .and_then(Value::as_str)
+        .filter(|n| !n.is_empty())
+        .or_else(|| object.and_then(object::namespace))?;
+    let ns = inventory.iter().find(|o| {
+        object::kind(o) == "Namespace"
+            && object::api_version(o) == "v1"
+            && object::name(o) == namespace
+    })?;
+    Some(
+        ns.pointer("/metadata/labels")
+            .and_then(Value::as_object)
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    )
+}
