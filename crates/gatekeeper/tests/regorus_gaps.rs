@@ -1,0 +1,202 @@
+//! Regression tests for the places where regorus 0.14.1 differs from OPA and kanon's layer
+//! makes templates behave as under Gatekeeper (issue #6, item 4 (a)–(f)).
+
+use kanon_gatekeeper::{Constraint, GatekeeperSet, Template};
+use serde_json::{json, Value};
+
+fn template(rego: &str) -> Result<Template, String> {
+    Template::from_value(&json!({
+        "apiVersion": "templates.gatekeeper.sh/v1",
+        "kind": "ConstraintTemplate",
+        "metadata": {"name": "k8stest"},
+        "spec": {
+            "crd": {"spec": {"names": {"kind": "K8sTest"}}},
+            "targets": [{"target": "admission.k8s.gatekeeper.sh", "rego": rego}]
+        }
+    }))
+    .map_err(|e| e.to_string())
+}
+
+/// The messages the template reports for `object` with `parameters`.
+fn messages(rego: &str, object: Value, parameters: Value) -> Vec<String> {
+    let template = template(rego).expect("template compiles");
+    let constraint = Constraint::from_value(&json!({
+        "apiVersion": "constraints.gatekeeper.sh/v1beta1",
+        "kind": "K8sTest",
+        "metadata": {"name": "test"},
+        "spec": {"parameters": parameters}
+    }))
+    .expect("constraint loads");
+    let set = GatekeeperSet::new(vec![template], vec![constraint], None);
+    let review = kanon_gatekeeper::review::review_of_object(&object);
+    let mut out: Vec<String> = set
+        .review(&review, None)
+        .into_iter()
+        .flat_map(|r| match r.violations {
+            Ok(v) => v.into_iter().map(|v| v.msg).collect(),
+            Err(e) => vec![format!("ERROR {e}")],
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn pod() -> Value {
+    json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "default"}})
+}
+
+#[test]
+fn a_chained_rule_bodies_are_alternative_definitions() {
+    let rego = r#"package k8stest
+violation[{"msg": msg}] {
+  input.review.object.kind == "Pod"
+  msg := "first"
+} {
+  input.review.object.metadata.name == "p"
+  msg := "second"
+}
+f(x) = "a" { x == 1 } { x == 2 }
+violation[{"msg": msg}] { msg := f(2) }
+"#;
+    assert_eq!(messages(rego, pod(), json!({})), ["a", "first", "second"]);
+}
+
+#[test]
+fn b_a_parenthesised_line_is_a_new_expression() {
+    let rego = r#"package k8stest
+violation[{"msg": "spread too small"}] {
+  hpa := input.parameters
+  hpa.min
+  (hpa.max - hpa.min) < 3
+}
+"#;
+    assert_eq!(
+        messages(rego, pod(), json!({"min": 1, "max": 2})),
+        ["spread too small"]
+    );
+    assert!(messages(rego, pod(), json!({"min": 1, "max": 9})).is_empty());
+}
+
+#[test]
+fn c_sprintf_renders_like_go() {
+    let rego = r#"package k8stest
+violation[{"msg": msg}] {
+  msg := sprintf("%v needs %v and %v", ["p", 1.5])
+}
+violation[{"msg": msg}] {
+  msg := sprintf("%v|%d|%s|%v", [{"a": [1, "x"]}, "str", 7, 100000000000])
+}
+"#;
+    assert_eq!(
+        messages(rego, pod(), json!({})),
+        [
+            "p needs 1.5 and %!v(MISSING)",
+            r#"{"a": [1, "x"]}|%!d(string=str)|%!s(int=7)|100000000000"#
+        ]
+    );
+}
+
+#[test]
+fn d_negating_a_call_with_an_undefined_argument_fails_the_body() {
+    let rego = r#"package k8stest
+is_allowed(x) { x == "ok" }
+violation[{"msg": "call"}] { not is_allowed(input.parameters.missing) }
+violation[{"msg": "builtin"}] { not startswith(input.parameters.missing, "a") }
+violation[{"msg": "comparison"}] { not input.parameters.missing > 1 }
+violation[{"msg": "plain"}] { not input.parameters.missing }
+violation[{"msg": "equality"}] { not input.parameters.missing == 1 }
+violation[{"msg": "defined"}] { not is_allowed(input.parameters.present) }
+"#;
+    // OPA: only the plain negated reference, the negated equality and the call on a defined
+    // argument hold; the others fail because their argument is undefined.
+    assert_eq!(
+        messages(rego, pod(), json!({"present": "no"})),
+        ["defined", "equality", "plain"]
+    );
+}
+
+#[test]
+fn e_deprecated_builtins_work() {
+    let rego = r#"package k8stest
+violation[{"msg": "re_match"}] { re_match("^p$", input.review.object.metadata.name) }
+violation[{"msg": "any"}] { any([false, true]) }
+violation[{"msg": "all"}] { all([true, true]) }
+violation[{"msg": "not all"}] { all([true, false]) }
+"#;
+    assert_eq!(messages(rego, pod(), json!({})), ["all", "any", "re_match"]);
+}
+
+#[test]
+fn f_unknown_functions_are_load_errors() {
+    let rego = r#"package k8stest
+violation[{"msg": "x"}] {
+  input.review.object
+  no_such_function(1)
+}
+"#;
+    let err = template(rego).expect_err("an unknown function is a load error");
+    assert!(
+        err.contains("template.rego:4") && err.contains("no_such_function"),
+        "{err}"
+    );
+    // Functions defined by libraries are known.
+    let ok = Template::from_value(&json!({
+        "apiVersion": "templates.gatekeeper.sh/v1",
+        "kind": "ConstraintTemplate",
+        "metadata": {"name": "k8stest"},
+        "spec": {
+            "crd": {"spec": {"names": {"kind": "K8sTest"}}},
+            "targets": [{"target": "admission.k8s.gatekeeper.sh",
+                "rego": "package k8stest\nimport data.lib.helpers\nviolation[{\"msg\": \"x\"}] { helpers.yes(1) }\n",
+                "libs": ["package lib.helpers\nyes(x) { x == 1 }\n"]}]
+        }
+    }));
+    assert!(ok.is_ok(), "{ok:?}");
+}
+
+#[test]
+fn runtime_errors_become_results() {
+    let rego = r#"package k8stest
+violation[{"msg": msg}] { msg := sprintf("%v", [to_number("not a number")]) }
+"#;
+    let out = messages(rego, pod(), json!({}));
+    assert_eq!(out.len(), 1);
+    assert!(out[0].starts_with("ERROR"), "{out:?}");
+}
+
+#[test]
+fn schema_defaults_and_bad_parameters() {
+    let doc = json!({
+        "apiVersion": "templates.gatekeeper.sh/v1",
+        "kind": "ConstraintTemplate",
+        "metadata": {"name": "k8stest"},
+        "spec": {
+            "crd": {"spec": {"names": {"kind": "K8sTest"}, "validation": {"openAPIV3Schema": {
+                "type": "object",
+                "properties": {"mode": {"type": "string", "default": "strict"}, "limit": {"type": "integer"}}
+            }}}},
+            "targets": [{"target": "admission.k8s.gatekeeper.sh",
+                "rego": "package k8stest\nviolation[{\"msg\": input.parameters.mode}] { true }\n"}]
+        }
+    });
+    let constraint = |params: Value| {
+        Constraint::from_value(&json!({
+            "apiVersion": "constraints.gatekeeper.sh/v1beta1", "kind": "K8sTest",
+            "metadata": {"name": "c"}, "spec": {"parameters": params}
+        }))
+        .expect("loads")
+    };
+    let set = GatekeeperSet::new(
+        vec![Template::from_value(&doc).expect("compiles")],
+        vec![constraint(json!({})), constraint(json!({"limit": "ten"}))],
+        None,
+    );
+    let review = kanon_gatekeeper::review::review_of_object(&pod());
+    let results = set.review(&review, None);
+    assert_eq!(
+        results[0].violations.as_ref().expect("evaluates")[0].msg,
+        "strict"
+    );
+    let err = results[1].violations.as_ref().expect_err("bad parameter");
+    assert!(err.contains("spec.parameters.limit"), "{err}");
+}
