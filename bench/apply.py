@@ -12,10 +12,12 @@ builds kanon in release mode, then times in one run, alternating:
     policies of ../shared/conformance/kyverno-policies (policy-evaluations/s = documents x policies)
   - the Pod Security editions of that library: patterns (pod-security), `validate.cel` rules
     (pod-security-cel) and ValidatingPolicies (pod-security-vpol), compared with the patterns
+  - Gatekeeper: every template of ../shared/conformance/gatekeeper-library with its sample
+    constraints, and the pod-security-policy templates alone, compared with the built-in PSS run
 and reports documents/s, peak RSS, CPU use (user+sys over wall: 2.0 means both cores busy)
 and the ratio of each to the floor. Wall times are medians of --runs runs.
 
-Usage: python3 bench/apply.py [--count 100000] [--runs 3] [--seed 1]
+Usage: python3 bench/apply.py [--count 100000] [--runs 3] [--seed 1] [--only REGEX]
 """
 
 import argparse
@@ -83,11 +85,34 @@ def edition(out_dir, name, categories):
     return target, count
 
 
+def gatekeeper(out_dir, name, categories):
+    """Copies the templates and sample constraints of these gatekeeper-library categories;
+    returns (dir, templates, constraints)."""
+    import glob
+    import shutil
+    target = os.path.join(out_dir, name)
+    shutil.rmtree(target, ignore_errors=True)
+    os.makedirs(target)
+    library = os.path.join(SHARED, "conformance", "gatekeeper-library", "library")
+    templates = constraints = 0
+    for category in categories:
+        for folder in sorted(glob.glob(os.path.join(library, category, "*"))):
+            policy = os.path.basename(folder)
+            shutil.copy(os.path.join(folder, "template.yaml"), os.path.join(target, f"{policy}-template.yaml"))
+            templates += 1
+            for constraint in sorted(glob.glob(os.path.join(folder, "samples", "*", "constraint.yaml"))):
+                sample = os.path.basename(os.path.dirname(constraint))
+                shutil.copy(constraint, os.path.join(target, f"{policy}-{sample}-constraint.yaml"))
+                constraints += 1
+    return target, templates, constraints
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--only", help="run only the variants whose name matches (the floor and PSS always run)")
     args = parser.parse_args()
 
     out_dir = os.path.join(ROOT, "bench", "out")
@@ -120,6 +145,17 @@ def main():
     }
     for name, (directory, count) in editions.items():
         variants[f"{name} x{count}"] = [kanon, "apply", "-f", corpus, "-p", directory, "-o", "table"]
+    gk = {
+        "gatekeeper all": gatekeeper(out_dir, "gatekeeper-all", ["general", "pod-security-policy"]),
+        "gatekeeper psp": gatekeeper(out_dir, "gatekeeper-psp", ["pod-security-policy"]),
+    }
+    for name, (directory, templates, constraints) in gk.items():
+        variants[f"{name} x{constraints}"] = [kanon, "apply", "-f", corpus, "-p", directory, "-o", "table"]
+    if args.only:
+        import re
+        keep = re.compile(args.only)
+        variants = {n: c for n, c in variants.items()
+                    if n in ("parse-only (floor)", "apply -o table") or keep.search(n)}
     results = {name: [] for name in variants}
     sink = os.path.join(out_dir, "last-output")
     for _ in range(args.runs):
@@ -141,6 +177,15 @@ def main():
         rss = max(r for _, _, r in runs)
         print(f"{name:<22} {wall:>7.2f} {args.count / wall:>9.0f} {size / 1e6 / wall:>7.1f} "
               f"{cpu / wall:>8.2f} {rss / 1024:>7.0f}MB {wall / floor:>7.2f}x")
+    for name, (_, templates, constraints) in gk.items():
+        key = f"{name} x{constraints}"
+        if key not in results:
+            continue
+        wall = statistics.median(w for w, _, _ in results[key])
+        print(f"{name}: {templates} templates, {constraints} constraints, {args.count / wall:.0f} docs/s, "
+              f"{args.count * constraints / wall:.0f} documents x constraints/s, {wall / pss:.2f}x the built-in PSS run")
+    if f"kyverno x{n_policies}" not in results:
+        return
     kyverno = statistics.median(w for w, _, _ in results[f"kyverno x{n_policies}"])
     print(f"kyverno: {n_policies} policies, {args.count * n_policies / kyverno:.0f} policy-evaluations/s, "
           f"{kyverno / pss:.2f}x the PSS-only run")

@@ -255,7 +255,7 @@ impl PolicyLoader {
     /// Adds the loaded policies to a policy set.
     pub fn install(self, set: &mut PolicySet) {
         if !self.constraints.is_empty() || !self.templates.is_empty() {
-            let inventory = self.inventory.as_ref().map(review::inventory);
+            let inventory = self.inventory.map(review::inventory);
             set.add(Arc::new(GatekeeperSet::new(
                 self.templates,
                 self.constraints,

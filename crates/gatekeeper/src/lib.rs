@@ -30,7 +30,7 @@ pub use constraint::{Constraint, Enforcement, Match, Subject};
 pub use error::Error;
 pub use template::{Template, Violation};
 
-use kanon_core::{object, EvalContext, Finding, Labels, Policy, Verdict};
+use kanon_core::{EvalContext, Finding, Labels, Policy, Verdict};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -77,10 +77,14 @@ impl GatekeeperSet {
         inventory: Option<&Value>,
     ) -> GatekeeperSet {
         let mut by_kind: BTreeMap<String, Arc<Template>> = BTreeMap::new();
+        // Converted once; templates share it (Rego values are reference counted).
+        let data = inventory
+            .filter(|_| templates.iter().any(|t| t.reads_inventory))
+            .map(|inventory| review::rego_object([("inventory", review::to_rego(inventory))]));
         for template in templates {
-            let template = match inventory {
-                Some(inventory) if template.reads_inventory => {
-                    template.with_inventory(inventory).unwrap_or(template)
+            let template = match &data {
+                Some(data) if template.reads_inventory => {
+                    template.with_data(data.clone()).unwrap_or(template)
                 }
                 _ => template,
             };
@@ -98,7 +102,7 @@ impl GatekeeperSet {
                     Some(template) => constraint
                         .bind(template.schema.as_ref())
                         .map(|()| {
-                            let params = regorus::Value::from(constraint.parameters.clone());
+                            let params = review::to_rego(&constraint.parameters);
                             (template, params)
                         })
                         .map_err(|e| e.to_string()),
@@ -139,40 +143,50 @@ impl GatekeeperSet {
         self.bound.is_empty()
     }
 
-    /// Reviews `review` (`input.review`) against every constraint that matches it. Results are
-    /// in constraint order; constraints that do not match are left out.
+    /// Reviews `review` (`input.review` as JSON) against every constraint that matches it.
+    /// Results are in constraint order; constraints that do not match are left out.
     pub fn review(
         &self,
         review: &Value,
         namespace_labels: Option<&Labels>,
     ) -> Vec<ConstraintResult<'_>> {
-        let group = review
-            .pointer("/kind/group")
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        let kind = review
-            .pointer("/kind/kind")
-            .and_then(Value::as_str)
-            .unwrap_or("");
+        self.review_facts(
+            &review::ReviewFacts::of_review(review),
+            || review::to_rego(review),
+            namespace_labels,
+        )
+    }
+
+    /// Reviews a request given by its facts; `rego_review` builds `input.review` (once, and only
+    /// when some constraint matches).
+    pub fn review_facts(
+        &self,
+        facts: &review::ReviewFacts<'_>,
+        rego_review: impl FnOnce() -> regorus::Value,
+        namespace_labels: Option<&Labels>,
+    ) -> Vec<ConstraintResult<'_>> {
         let mut results = Vec::new();
+        let mut rego_review = Some(rego_review);
         let mut input_review: Option<regorus::Value> = None;
         for bound in &self.bound {
-            if !bound.constraint.matcher.may_match(group, kind) {
+            if !bound.constraint.matcher.may_match(facts.group, facts.kind) {
                 continue;
             }
-            let violations = match matches(&bound.constraint.matcher, review, namespace_labels) {
+            let violations = match matches(&bound.constraint.matcher, facts, namespace_labels) {
                 Ok(false) => continue,
                 Err(e) => Err(e),
                 Ok(true) => match &bound.binding {
                     Err(e) => Err(e.clone()),
                     Ok((template, params)) => {
-                        let review_value = input_review
-                            .get_or_insert_with(|| regorus::Value::from(review.clone()))
-                            .clone();
-                        let mut input = BTreeMap::new();
-                        input.insert(regorus::Value::from("review"), review_value);
-                        input.insert(regorus::Value::from("parameters"), params.clone());
-                        template.evaluate(regorus::Value::from(input))
+                        if input_review.is_none() {
+                            input_review = rego_review.take().map(|build| build());
+                        }
+                        let review_value = input_review.clone().unwrap_or(regorus::Value::Null);
+                        let input = review::rego_object([
+                            ("review", review_value),
+                            ("parameters", params.clone()),
+                        ]);
+                        template.evaluate(input)
                     }
                 },
             };
@@ -189,38 +203,22 @@ impl GatekeeperSet {
 /// object or the old object.
 fn matches(
     matcher: &Match,
-    review: &Value,
+    facts: &review::ReviewFacts<'_>,
     namespace_labels: Option<&Labels>,
 ) -> Result<bool, String> {
-    let group = review
-        .pointer("/kind/group")
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    let kind = review
-        .pointer("/kind/kind")
-        .and_then(Value::as_str)
-        .unwrap_or("");
     let null = Value::Null;
-    let object = review.get("object").filter(|o| !o.is_null());
-    let old = review.get("oldObject").filter(|o| !o.is_null());
-    let namespace = review
-        .get("namespace")
-        .and_then(Value::as_str)
-        .filter(|n| !n.is_empty())
-        .or_else(|| object.or(old).and_then(object::namespace));
     let subject = |o: &Value| {
         matcher.matches(&Subject {
-            group,
-            kind,
+            group: facts.group,
+            kind: facts.kind,
             object: o,
-            namespace,
+            namespace: facts.namespace,
             namespace_labels,
             generated: false,
         })
     };
-    let update = review.get("operation").and_then(Value::as_str) == Some("UPDATE");
-    match (object, old) {
-        (Some(o), Some(old)) if update => Ok(subject(o)? || subject(old)?),
+    match (facts.object, facts.old_object) {
+        (Some(o), Some(old)) if facts.operation == "UPDATE" => Ok(subject(o)? || subject(old)?),
         (Some(o), _) => subject(o),
         (None, Some(old)) => subject(old),
         (None, None) => subject(&null),
@@ -243,8 +241,12 @@ impl Policy for GatekeeperSet {
         if !self.may_match(&request.kind.group, &request.kind.kind) {
             return;
         }
-        let review = review::review_of(request);
-        let results = self.review(&review, ctx.namespace_labels);
+        let facts = review::ReviewFacts::of_request(request);
+        let results = self.review_facts(
+            &facts,
+            || review::rego_review_of(request),
+            ctx.namespace_labels,
+        );
         let mut results = results.into_iter().peekable();
         for bound in &self.bound {
             let Some(result) = results.next_if(|r| std::ptr::eq(r.constraint, &bound.constraint))

@@ -73,24 +73,27 @@ fn split_api_version(api_version: &str) -> (&str, &str) {
 
 /// Builds `data.inventory`: `cluster[apiVersion][kind][name]` for objects without a namespace,
 /// `namespace[ns][apiVersion][kind][name]` for the others.
-pub fn inventory<'a>(objects: impl IntoIterator<Item = &'a Value>) -> Value {
+pub fn inventory(objects: impl IntoIterator<Item = Value>) -> Value {
     let mut cluster = Map::new();
     let mut namespaced = Map::new();
     for object in objects {
-        let api_version = object::api_version(object).to_owned();
-        let kind = object::kind(object).to_owned();
-        let name = object::name(object).to_owned();
-        let tree = match object::namespace(object).filter(|n| !n.is_empty()) {
+        let api_version = object::api_version(&object).to_owned();
+        let kind = object::kind(&object).to_owned();
+        let name = object::name(&object).to_owned();
+        let namespace = object::namespace(&object)
+            .filter(|n| !n.is_empty())
+            .map(str::to_owned);
+        let tree = match namespace {
             Some(ns) => namespaced
-                .entry(ns.to_owned())
+                .entry(ns)
                 .or_insert_with(|| Value::Object(Map::new())),
             None => {
-                insert_path(&mut cluster, [api_version, kind, name], object.clone());
+                insert_path(&mut cluster, [api_version, kind, name], object);
                 continue;
             }
         };
         if let Some(tree) = tree.as_object_mut() {
-            insert_path(tree, [api_version, kind, name], object.clone());
+            insert_path(tree, [api_version, kind, name], object);
         }
     }
     json!({"cluster": cluster, "namespace": namespaced})
@@ -117,7 +120,7 @@ mod tests {
         let ns = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a"}});
         let ing = json!({"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
             "metadata": {"name": "i", "namespace": "a"}});
-        let inv = inventory([&ns, &ing]);
+        let inv = inventory([ns.clone(), ing.clone()]);
         assert_eq!(inv.pointer("/cluster/v1/Namespace/a"), Some(&ns));
         assert_eq!(
             inv.pointer("/namespace/a/networking.k8s.io~1v1/Ingress/i"),
@@ -137,4 +140,168 @@ mod tests {
         );
         assert_eq!(review["namespace"], "n");
     }
+}
+
+/// Converts JSON into a Rego value directly (regorus's own conversion goes through serde's
+/// deserializer and costs several times more per object).
+pub fn to_rego(value: &Value) -> regorus::Value {
+    match value {
+        Value::Null => regorus::Value::Null,
+        Value::Bool(b) => regorus::Value::Bool(*b),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                regorus::Value::from(i)
+            } else if let Some(u) = n.as_u64() {
+                regorus::Value::from(u)
+            } else {
+                regorus::Value::from(n.as_f64().unwrap_or(f64::NAN))
+            }
+        }
+        Value::String(s) => regorus::Value::from(s.as_str()),
+        Value::Array(items) => regorus::Value::from(items.iter().map(to_rego).collect::<Vec<_>>()),
+        Value::Object(map) => regorus::Value::from(
+            map.iter()
+                .map(|(k, v)| (regorus::Value::from(k.as_str()), to_rego(v)))
+                .collect::<std::collections::BTreeMap<_, _>>(),
+        ),
+    }
+}
+
+/// A Rego object from fields.
+pub(crate) fn rego_object<'a>(
+    fields: impl IntoIterator<Item = (&'a str, regorus::Value)>,
+) -> regorus::Value {
+    regorus::Value::from(
+        fields
+            .into_iter()
+            .map(|(k, v)| (regorus::Value::from(k), v))
+            .collect::<std::collections::BTreeMap<_, _>>(),
+    )
+}
+
+/// What constraint matching needs to know about a review.
+#[derive(Debug, Clone, Copy)]
+pub struct ReviewFacts<'a> {
+    /// API group of the kind.
+    pub group: &'a str,
+    /// Kind.
+    pub kind: &'a str,
+    /// Operation (`""` for gator's plain objects).
+    pub operation: &'a str,
+    /// Namespace of the request, if any.
+    pub namespace: Option<&'a str>,
+    /// The object (for DELETE: the old object).
+    pub object: Option<&'a Value>,
+    /// The old object.
+    pub old_object: Option<&'a Value>,
+}
+
+impl<'a> ReviewFacts<'a> {
+    /// The facts of a review (`input.review` as JSON).
+    pub fn of_review(review: &'a Value) -> ReviewFacts<'a> {
+        let str_at = |p: &str| review.pointer(p).and_then(Value::as_str).unwrap_or("");
+        let object = review.get("object").filter(|o| !o.is_null());
+        let old_object = review.get("oldObject").filter(|o| !o.is_null());
+        ReviewFacts {
+            group: str_at("/kind/group"),
+            kind: str_at("/kind/kind"),
+            operation: str_at("/operation"),
+            namespace: review
+                .get("namespace")
+                .and_then(Value::as_str)
+                .filter(|n| !n.is_empty())
+                .or_else(|| object.or(old_object).and_then(object::namespace)),
+            object,
+            old_object,
+        }
+    }
+
+    /// The facts of one of kanon's admission requests.
+    pub fn of_request(request: &'a AdmissionRequest) -> ReviewFacts<'a> {
+        let old_object = request.old_object.as_ref();
+        let object = match request.operation {
+            Operation::Delete => old_object.or(request.object.as_ref()),
+            _ => request.object.as_ref(),
+        };
+        ReviewFacts {
+            group: &request.kind.group,
+            kind: &request.kind.kind,
+            operation: request.operation.as_str(),
+            namespace: request
+                .namespace
+                .as_deref()
+                .filter(|n| !n.is_empty())
+                .or_else(|| object.and_then(object::namespace)),
+            object,
+            old_object,
+        }
+    }
+}
+
+/// `input.review` for one of kanon's requests, built straight into a Rego value.
+pub fn rego_review_of(request: &AdmissionRequest) -> regorus::Value {
+    let facts = ReviewFacts::of_request(request);
+    let gvk = rego_object([
+        ("group", regorus::Value::from(request.kind.group.as_str())),
+        (
+            "version",
+            regorus::Value::from(request.kind.version.as_str()),
+        ),
+        ("kind", regorus::Value::from(request.kind.kind.as_str())),
+    ]);
+    let gvr = rego_object([
+        (
+            "group",
+            regorus::Value::from(request.resource.group.as_str()),
+        ),
+        (
+            "version",
+            regorus::Value::from(request.resource.version.as_str()),
+        ),
+        (
+            "resource",
+            regorus::Value::from(request.resource.resource.as_str()),
+        ),
+    ]);
+    let user = &request.user_info;
+    let user_info = rego_object([
+        ("username", regorus::Value::from(user.username.as_str())),
+        ("uid", regorus::Value::from(user.uid.as_str())),
+        (
+            "groups",
+            regorus::Value::from(
+                user.groups
+                    .iter()
+                    .map(|g| regorus::Value::from(g.as_str()))
+                    .collect::<Vec<_>>(),
+            ),
+        ),
+    ]);
+    let mut fields = vec![
+        ("uid", regorus::Value::from(request.uid.as_str())),
+        ("kind", gvk),
+        ("resource", gvr),
+        ("name", regorus::Value::from(request.name.as_str())),
+        (
+            "operation",
+            regorus::Value::from(request.operation.as_str()),
+        ),
+        ("userInfo", user_info),
+        ("dryRun", regorus::Value::Bool(request.dry_run)),
+        ("object", facts.object.map_or(regorus::Value::Null, to_rego)),
+        (
+            "oldObject",
+            facts.old_object.map_or(regorus::Value::Null, to_rego),
+        ),
+    ];
+    if let Some(ns) = request.namespace.as_deref() {
+        fields.push(("namespace", regorus::Value::from(ns)));
+    }
+    if let Some(sub) = request.sub_resource.as_deref() {
+        fields.push(("subResource", regorus::Value::from(sub)));
+    }
+    if let Some(options) = &request.options {
+        fields.push(("options", to_rego(options)));
+    }
+    rego_object(fields)
 }

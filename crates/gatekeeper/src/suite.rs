@@ -420,7 +420,7 @@ fn run_case(
     let template = if case.inventory.is_empty() {
         template.clone()
     } else {
-        let inventory = review::inventory(&inventory_objects);
+        let inventory = review::inventory(inventory_objects.iter().cloned());
         template
             .with_inventory(&inventory)
             .map_err(|e| e.to_string())?

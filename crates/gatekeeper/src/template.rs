@@ -182,14 +182,19 @@ impl Template {
 
     /// A copy of this template whose `data.inventory` holds `inventory`.
     pub fn with_inventory(&self, inventory: &Value) -> Result<Template, Error> {
+        self.with_data(crate::review::rego_object([(
+            "inventory",
+            crate::review::to_rego(inventory),
+        )]))
+    }
+
+    /// A copy of this template with `data` (an object of documents, such as `inventory`).
+    pub fn with_data(&self, data: regorus::Value) -> Result<Template, Error> {
         let mut prototype = self.evaluator.prototype.clone();
-        let data = serde_json::json!({ "inventory": inventory });
-        prototype
-            .add_data(regorus::Value::from(data))
-            .map_err(|e| Error::Template {
-                name: self.name.clone(),
-                reason: format!("cannot load the inventory: {e}"),
-            })?;
+        prototype.add_data(data).map_err(|e| Error::Template {
+            name: self.name.clone(),
+            reason: format!("cannot load the inventory: {e}"),
+        })?;
         Ok(Template {
             name: self.name.clone(),
             kind: self.kind.clone(),
