@@ -40,6 +40,7 @@ pub struct Loaded {
 pub fn load(options: &LoadOptions, now_unix_seconds: i64) -> Result<Loaded> {
     let mut loader = PolicyLoader::new();
     loader.set_now(now_unix_seconds);
+    loader.set_gatekeeper_point(kanon_gatekeeper::VALIDATION_POINT);
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
     let mut others: Vec<(Value, String)> = Vec::new();

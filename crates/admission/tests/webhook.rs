@@ -553,3 +553,80 @@ async fn health_readiness_and_metrics() {
         assert!(metrics.contains(line), "{line} missing in\n{metrics}");
     }
 }
+
+#[tokio::test]
+async fn gatekeeper_constraints_deny_and_warn() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("required-labels.yaml"),
+        r#"apiVersion: templates.gatekeeper.sh/v1
+kind: ConstraintTemplate
+metadata: {name: k8srequiredlabels}
+spec:
+  crd:
+    spec:
+      names: {kind: K8sRequiredLabels}
+      validation:
+        openAPIV3Schema:
+          type: object
+          properties:
+            labels: {type: array, items: {type: string}}
+  targets:
+  - target: admission.k8s.gatekeeper.sh
+    rego: |
+      package k8srequiredlabels
+      violation[{"msg": msg}] {
+        provided := {l | input.review.object.metadata.labels[l]}
+        required := {l | l := input.parameters.labels[_]}
+        missing := required - provided
+        count(missing) > 0
+        msg := sprintf("you must provide labels: %v", [missing])
+      }
+---
+apiVersion: constraints.gatekeeper.sh/v1beta1
+kind: K8sRequiredLabels
+metadata: {name: must-have-owner}
+spec:
+  match: {kinds: [{apiGroups: ["apps"], kinds: ["Deployment"]}]}
+  parameters: {labels: ["owner"]}
+---
+apiVersion: constraints.gatekeeper.sh/v1beta1
+kind: K8sRequiredLabels
+metadata: {name: should-have-team}
+spec:
+  enforcementAction: scoped
+  scopedEnforcementActions:
+  - action: warn
+    enforcementPoints: [{name: validation.gatekeeper.sh}]
+  match: {kinds: [{apiGroups: ["apps"], kinds: ["Deployment"]}]}
+  parameters: {labels: ["team"]}
+"#,
+    )
+    .unwrap();
+    let shared = Arc::new(Shared::new(Vec::new(), Duration::from_secs(5), 2));
+    shared.install(
+        load(
+            &LoadOptions {
+                paths: vec![dir.path().to_path_buf()],
+                pss: None,
+            },
+            0,
+        )
+        .unwrap(),
+    );
+    let mut deploy = deployment("web", json!({}), json!({}));
+    let response = admit(&shared, &review("CREATE", &deploy, None)).await;
+    assert_eq!(response["allowed"], false, "{response}");
+    let message = response["status"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("must-have-owner") && message.contains(r#"{"owner"}"#),
+        "{message}"
+    );
+    let warnings = response["warnings"].to_string();
+    assert!(warnings.contains(r#"{\"team\"}"#), "{response}");
+
+    deploy["metadata"]["labels"] = json!({"owner": "me", "team": "a"});
+    let response = admit(&shared, &review("CREATE", &deploy, None)).await;
+    assert_eq!(response["allowed"], true, "{response}");
+    assert!(response.get("warnings").is_none(), "{response}");
+}

@@ -88,6 +88,7 @@ pub struct PolicyLoader {
     templates: Vec<Template>,
     constraints: Vec<Constraint>,
     inventory: Option<Vec<Value>>,
+    gatekeeper_point: Option<&'static str>,
 }
 
 impl PolicyLoader {
@@ -233,6 +234,12 @@ impl PolicyLoader {
         Some(Some(kinds))
     }
 
+    /// The Gatekeeper enforcement point `scoped` constraints are read for
+    /// (`kanon_gatekeeper::VALIDATION_POINT` in the webhook; audit otherwise).
+    pub fn set_gatekeeper_point(&mut self, point: &'static str) {
+        self.gatekeeper_point = Some(point);
+    }
+
     /// Sets the objects Gatekeeper templates see in `data.inventory` (referential data).
     pub fn set_inventory(&mut self, objects: Vec<Value>) {
         self.inventory = Some(objects);
@@ -256,11 +263,12 @@ impl PolicyLoader {
     pub fn install(self, set: &mut PolicySet) {
         if !self.constraints.is_empty() || !self.templates.is_empty() {
             let inventory = self.inventory.map(review::inventory);
-            set.add(Arc::new(GatekeeperSet::new(
-                self.templates,
-                self.constraints,
-                inventory.as_ref(),
-            )));
+            let mut gatekeeper =
+                GatekeeperSet::new(self.templates, self.constraints, inventory.as_ref());
+            if let Some(point) = self.gatekeeper_point {
+                gatekeeper = gatekeeper.at_point(point);
+            }
+            set.add(Arc::new(gatekeeper));
         }
         if !self.kyverno.is_empty() || !self.exceptions.is_empty() {
             let mut kyverno = KyvernoPolicySet::new(self.kyverno, self.exceptions)
