@@ -244,7 +244,7 @@ impl Policy for GatekeeperSet {
         let facts = review::ReviewFacts::of_request(request);
         let results = self.review_facts(
             &facts,
-            || review::rego_review_of(request),
+            || review::rego_review_of(request, ctx.namespace_labels),
             ctx.namespace_labels,
         );
         let mut results = results.into_iter().peekable();

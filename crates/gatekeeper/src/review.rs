@@ -1,6 +1,6 @@
 //! `input.review` (the admission request Rego sees) and `data.inventory`.
 
-use kanon_core::{object, AdmissionRequest, Operation};
+use kanon_core::{object, AdmissionRequest, Labels, Operation};
 use serde_json::{json, Map, Value};
 
 /// The review of a plain object, as gator builds it: kind from `apiVersion`/`kind`, name and
@@ -239,7 +239,11 @@ impl<'a> ReviewFacts<'a> {
 }
 
 /// `input.review` for one of kanon's requests, built straight into a Rego value.
-pub fn rego_review_of(request: &AdmissionRequest) -> regorus::Value {
+/// `namespaceObject` is a Namespace carrying the labels kanon knows, or null.
+pub fn rego_review_of(
+    request: &AdmissionRequest,
+    namespace_labels: Option<&Labels>,
+) -> regorus::Value {
     let facts = ReviewFacts::of_request(request);
     let gvk = rego_object([
         ("group", regorus::Value::from(request.kind.group.as_str())),
@@ -294,6 +298,34 @@ pub fn rego_review_of(request: &AdmissionRequest) -> regorus::Value {
             facts.old_object.map_or(regorus::Value::Null, to_rego),
         ),
     ];
+    let namespace_object = match (facts.namespace, namespace_labels) {
+        (Some(ns), Some(labels)) => rego_object([
+            ("apiVersion", regorus::Value::from("v1")),
+            ("kind", regorus::Value::from("Namespace")),
+            (
+                "metadata",
+                rego_object([
+                    ("name", regorus::Value::from(ns)),
+                    (
+                        "labels",
+                        regorus::Value::from(
+                            labels
+                                .iter()
+                                .map(|(k, v)| {
+                                    (
+                                        regorus::Value::from(k.as_str()),
+                                        regorus::Value::from(v.as_str()),
+                                    )
+                                })
+                                .collect::<std::collections::BTreeMap<_, _>>(),
+                        ),
+                    ),
+                ]),
+            ),
+        ]),
+        _ => regorus::Value::Null,
+    };
+    fields.push(("namespaceObject", namespace_object));
     if let Some(ns) = request.namespace.as_deref() {
         fields.push(("namespace", regorus::Value::from(ns)));
     }

@@ -425,7 +425,15 @@ fn run_case(
             .with_inventory(&inventory)
             .map_err(|e| e.to_string())?
     };
-    let namespace_labels = namespace_labels(&review, &inventory_objects);
+    let namespace_object = namespace_object(&review, &inventory_objects).cloned();
+    let namespace_labels = namespace_object.as_ref().map(labels_of_namespace);
+    let mut review = review;
+    if let Some(map) = review.as_object_mut() {
+        map.insert(
+            "namespaceObject".into(),
+            namespace_object.unwrap_or(Value::Null),
+        );
+    }
     let set = GatekeeperSet::new(vec![template], vec![constraint.clone()], None);
     let messages: Vec<String> = set
         .review(&review, namespace_labels.as_ref())
@@ -472,8 +480,8 @@ fn run_case(
     })
 }
 
-/// Labels of the review's namespace when the inventory holds that Namespace.
-fn namespace_labels(review: &Value, inventory: &[Value]) -> Option<Labels> {
+/// The review's Namespace, when the inventory holds it.
+fn namespace_object<'a>(review: &Value, inventory: &'a [Value]) -> Option<&'a Value> {
     let object = review
         .get("object")
         .filter(|o| !o.is_null())
@@ -483,19 +491,20 @@ fn namespace_labels(review: &Value, inventory: &[Value]) -> Option<Labels> {
         .and_then(Value::as_str)
         .filter(|n| !n.is_empty())
         .or_else(|| object.and_then(object::namespace))?;
-    let ns = inventory.iter().find(|o| {
+    inventory.iter().find(|o| {
         object::kind(o) == "Namespace"
             && object::api_version(o) == "v1"
             && object::name(o) == namespace
-    })?;
-    Some(
-        ns.pointer("/metadata/labels")
-            .and_then(Value::as_object)
-            .map(|m| {
-                m.iter()
-                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
-                    .collect()
-            })
-            .unwrap_or_default(),
-    )
+    })
+}
+
+fn labels_of_namespace(ns: &Value) -> Labels {
+    ns.pointer("/metadata/labels")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                .collect()
+        })
+        .unwrap_or_default()
 }
