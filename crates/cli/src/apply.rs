@@ -106,6 +106,11 @@ pub(crate) struct ApplyArgs {
     #[arg(long, value_name = "LEVEL[:VERSION]", value_parser = parse_level_version)]
     pss: Option<LevelVersion>,
 
+    /// Gatekeeper templates with both a CEL (K8sNativeValidation) and a Rego entry run CEL
+    /// (Gatekeeper's default) or Rego.
+    #[arg(long, value_enum, default_value_t = crate::test_cmd::GatekeeperEngine::Cel)]
+    gatekeeper_engine: crate::test_cmd::GatekeeperEngine,
+
     /// Labels for namespaces not in the input: a YAML file mapping namespace names to label
     /// maps, or Namespace manifests.
     #[arg(long, value_name = "FILE")]
@@ -212,6 +217,7 @@ pub(crate) fn run(args: ApplyArgs) -> u8 {
         }
     }
     let mut loader = PolicyLoader::new();
+    loader.set_gatekeeper_engine(args.gatekeeper_engine.choice());
     loader.set_now(timestamp_now_seconds());
     if let Err(error) = load_kyverno_options(&args, &mut loader, &mut namespaces) {
         eprintln!("error: {error}");

@@ -55,6 +55,29 @@ pub(crate) struct TestArgs {
     /// --run`: `TEST` or `TEST//CASE` regular expressions.
     #[arg(long, value_name = "REGEX")]
     run: Option<String>,
+
+    /// Gatekeeper templates that carry both a CEL (K8sNativeValidation) and a Rego entry:
+    /// run CEL (Gatekeeper's default) or Rego (as `--enable-k8s-native-validation=false`).
+    #[arg(long, value_enum, default_value_t = GatekeeperEngine::Cel)]
+    gatekeeper_engine: GatekeeperEngine,
+}
+
+/// `--gatekeeper-engine`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum GatekeeperEngine {
+    /// Prefer the K8sNativeValidation (CEL) entry.
+    Cel,
+    /// Always the Rego entry.
+    Rego,
+}
+
+impl GatekeeperEngine {
+    pub(crate) fn choice(self) -> kanon_gatekeeper::EngineChoice {
+        match self {
+            GatekeeperEngine::Cel => kanon_gatekeeper::EngineChoice::PreferCel,
+            GatekeeperEngine::Rego => kanon_gatekeeper::EngineChoice::Rego,
+        }
+    }
 }
 
 /// The results of one test document.
@@ -79,7 +102,11 @@ fn is_gator_suite(path: &Path) -> bool {
 }
 
 /// Runs the gator suites of one file: one [`TestRun`] per suite test.
-fn run_gator_file(path: &Path, filter: Option<&regex::Regex>) -> Vec<TestRun> {
+fn run_gator_file(
+    path: &Path,
+    filter: Option<&regex::Regex>,
+    engine: kanon_gatekeeper::EngineChoice,
+) -> Vec<TestRun> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let error_run = |error: String| TestRun {
         manifest: path.to_path_buf(),
@@ -101,7 +128,7 @@ fn run_gator_file(path: &Path, filter: Option<&regex::Regex>) -> Vec<TestRun> {
                 continue;
             }
         };
-        for test in suite::run_suite(&parsed, &read, filter) {
+        for test in suite::run_suite(&parsed, &read, filter, engine) {
             runs.push(TestRun {
                 manifest: path.to_path_buf(),
                 name: test.name.clone(),
@@ -464,7 +491,7 @@ pub(crate) fn run(args: TestArgs) -> u8 {
         .iter()
         .flat_map(|m| {
             if is_gator_suite(m) {
-                run_gator_file(m, filter.as_ref())
+                run_gator_file(m, filter.as_ref(), args.gatekeeper_engine.choice())
             } else {
                 run_manifest(m)
             }

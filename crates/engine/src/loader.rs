@@ -2,7 +2,7 @@
 
 use crate::policy_set::PolicySet;
 use kanon_core::object;
-use kanon_gatekeeper::{review, Constraint, GatekeeperSet, Template};
+use kanon_gatekeeper::{review, Constraint, EngineChoice, GatekeeperSet, Template};
 use kanon_kyverno::cel_libs::Host;
 use kanon_kyverno::testing::TestValues;
 use kanon_kyverno::vpol::{ValidatingPolicy, VpolPolicySet};
@@ -89,6 +89,7 @@ pub struct PolicyLoader {
     constraints: Vec<Constraint>,
     inventory: Option<Vec<Value>>,
     gatekeeper_point: Option<&'static str>,
+    gatekeeper_engine: EngineChoice,
 }
 
 impl PolicyLoader {
@@ -140,7 +141,8 @@ impl PolicyLoader {
                 Ok(Vec::new())
             }
             DocumentKind::GatekeeperTemplate => {
-                let template = Template::from_value(document).map_err(|e| e.to_string())?;
+                let template = Template::compile(document, self.gatekeeper_engine)
+                    .map_err(|e| e.to_string())?;
                 if let Some(old) = self.templates.iter().position(|t| t.kind == template.kind) {
                     self.templates.remove(old);
                 }
@@ -232,6 +234,12 @@ impl PolicyLoader {
         kinds.sort();
         kinds.dedup();
         Some(Some(kinds))
+    }
+
+    /// Which entry of Gatekeeper templates with both a CEL and a Rego implementation runs
+    /// (set before adding templates).
+    pub fn set_gatekeeper_engine(&mut self, choice: EngineChoice) {
+        self.gatekeeper_engine = choice;
     }
 
     /// The Gatekeeper enforcement point `scoped` constraints are read for

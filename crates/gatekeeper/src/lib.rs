@@ -18,6 +18,7 @@
 )]
 
 mod builtins;
+mod cel;
 pub mod constraint;
 mod error;
 pub mod review;
@@ -28,7 +29,7 @@ pub mod template;
 
 pub use constraint::{Constraint, Enforcement, Match, Subject};
 pub use error::Error;
-pub use template::{Template, Violation};
+pub use template::{EngineChoice, Template, Violation};
 
 use kanon_core::{EvalContext, Finding, Labels, Policy, Verdict};
 use serde_json::Value;
@@ -47,6 +48,8 @@ struct Bound {
     /// The template and the parameters as a Rego value; `Err` says why the constraint cannot
     /// be evaluated (no template of its kind, parameters that do not fit the schema).
     binding: Result<(Arc<Template>, regorus::Value), String>,
+    /// The constraint as CEL's `params` (kind, name and parameters).
+    params_doc: Value,
     template_name: Arc<str>,
     name: Arc<str>,
     kind: Arc<str>,
@@ -112,7 +115,14 @@ impl GatekeeperSet {
                     .map(|(t, _)| t.name.as_str())
                     .unwrap_or(constraint.kind.as_str())
                     .to_lowercase();
+                let params_doc = serde_json::json!({
+                    "apiVersion": "constraints.gatekeeper.sh/v1beta1",
+                    "kind": constraint.kind,
+                    "metadata": {"name": constraint.name},
+                    "spec": {"parameters": constraint.parameters},
+                });
                 Bound {
+                    params_doc,
                     name: Arc::from(constraint.name.as_str()),
                     kind: Arc::from(constraint.kind.as_str()),
                     template_name: Arc::from(template_name.as_str()),
@@ -153,6 +163,7 @@ impl GatekeeperSet {
         self.review_facts(
             &review::ReviewFacts::of_review(review),
             || review::to_rego(review),
+            || review.clone(),
             namespace_labels,
         )
     }
@@ -163,11 +174,14 @@ impl GatekeeperSet {
         &self,
         facts: &review::ReviewFacts<'_>,
         rego_review: impl FnOnce() -> regorus::Value,
+        json_review: impl FnOnce() -> Value,
         namespace_labels: Option<&Labels>,
     ) -> Vec<ConstraintResult<'_>> {
         let mut results = Vec::new();
         let mut rego_review = Some(rego_review);
         let mut input_review: Option<regorus::Value> = None;
+        let mut json_review = Some(json_review);
+        let mut cel_review: Option<Value> = None;
         for bound in &self.bound {
             if !bound.constraint.matcher.may_match(facts.group, facts.kind) {
                 continue;
@@ -177,6 +191,15 @@ impl GatekeeperSet {
                 Err(e) => Err(e),
                 Ok(true) => match &bound.binding {
                     Err(e) => Err(e.clone()),
+                    Ok((template, _)) if template.uses_cel() => {
+                        if cel_review.is_none() {
+                            cel_review = json_review.take().map(|build| build());
+                        }
+                        let review = cel_review.as_ref().unwrap_or(&Value::Null);
+                        template
+                            .evaluate_cel(review, &bound.params_doc)
+                            .unwrap_or_else(|| Ok(Vec::new()))
+                    }
                     Ok((template, params)) => {
                         if input_review.is_none() {
                             input_review = rego_review.take().map(|build| build());
@@ -245,6 +268,7 @@ impl Policy for GatekeeperSet {
         let results = self.review_facts(
             &facts,
             || review::rego_review_of(request, ctx.namespace_labels),
+            || review::review_of(request, ctx.namespace_labels),
             ctx.namespace_labels,
         );
         let mut results = results.into_iter().peekable();

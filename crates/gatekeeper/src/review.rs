@@ -47,10 +47,19 @@ pub fn review_of_request(request: &Value) -> Value {
     review
 }
 
-/// The review of one of kanon's admission requests.
-pub fn review_of(request: &AdmissionRequest) -> Value {
+/// The review of one of kanon's admission requests (JSON, for the CEL engine).
+pub fn review_of(request: &AdmissionRequest, namespace_labels: Option<&Labels>) -> Value {
     let mut review = serde_json::to_value(request).unwrap_or(Value::Null);
+    let namespace = ReviewFacts::of_request(request)
+        .namespace
+        .map(str::to_owned);
     if let Some(map) = review.as_object_mut() {
+        let namespace_object = match (namespace, namespace_labels) {
+            (Some(name), Some(labels)) => json!({"apiVersion": "v1", "kind": "Namespace",
+                "metadata": {"name": name, "labels": labels}}),
+            _ => Value::Null,
+        };
+        map.insert("namespaceObject".into(), namespace_object);
         if request.operation == Operation::Delete {
             if let Some(old) = &request.old_object {
                 map.insert("object".into(), old.clone());

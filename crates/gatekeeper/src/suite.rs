@@ -8,7 +8,7 @@
 use crate::constraint::Constraint;
 use crate::error::Error;
 use crate::review;
-use crate::template::Template;
+use crate::template::{EngineChoice, Template};
 use crate::GatekeeperSet;
 use kanon_core::{object, Labels};
 use serde_json::Value;
@@ -255,6 +255,7 @@ pub fn run_suite(
     suite: &Suite,
     read: &ReadFn<'_>,
     filter: Option<&regex::Regex>,
+    engine: EngineChoice,
 ) -> Vec<TestOutcome> {
     suite
         .tests
@@ -272,7 +273,7 @@ pub fn run_suite(
                         .collect(),
                 };
             }
-            run_test(test, read, filter)
+            run_test(test, read, filter, engine)
         })
         .collect()
 }
@@ -316,7 +317,12 @@ fn one_document(read: &ReadFn<'_>, path: &str, what: &str) -> Result<Value, Stri
     }
 }
 
-fn run_test(test: &SuiteTest, read: &ReadFn<'_>, filter: Option<&regex::Regex>) -> TestOutcome {
+fn run_test(
+    test: &SuiteTest,
+    read: &ReadFn<'_>,
+    filter: Option<&regex::Regex>,
+    engine: EngineChoice,
+) -> TestOutcome {
     let mut outcome = TestOutcome {
         name: test.name.clone(),
         error: None,
@@ -329,7 +335,7 @@ fn run_test(test: &SuiteTest, read: &ReadFn<'_>, filter: Option<&regex::Regex>) 
             ));
         }
         let template = one_document(read, &test.template, "template")?;
-        let template = Template::from_value(&template).map_err(|e| e.to_string())?;
+        let template = Template::compile(&template, engine).map_err(|e| e.to_string())?;
         let constraint = one_document(read, &test.constraint, "constraint")?;
         let parsed = Constraint::from_value(&constraint).and_then(|mut c| {
             if c.kind != template.kind {

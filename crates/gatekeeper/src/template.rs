@@ -1,6 +1,7 @@
 //! ConstraintTemplates: the Rego of `targets[0]`, compiled once into a regorus engine.
 
 use crate::builtins;
+use crate::cel::CelProgram;
 use crate::error::Error;
 use crate::source;
 use kanon_core::object;
@@ -34,9 +35,21 @@ pub struct Template {
     /// The `(apiVersion, kind)`s its `metadata.gatekeeper.sh/requires-sync-data` annotation
     /// asks to be synced into the inventory (`None` without the annotation).
     pub sync: Option<Vec<(String, String)>>,
-    /// The entry rule (`data.<package>.violation`).
-    entry: String,
-    evaluator: Evaluator,
+    /// The entry rule (`data.<package>.violation`) and its engine, when Rego runs.
+    rego: Option<(String, Evaluator)>,
+    /// The `K8sNativeValidation` program, when CEL runs.
+    cel: Option<Arc<CelProgram>>,
+}
+
+/// Which implementation of a template runs when it carries both.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum EngineChoice {
+    /// The `K8sNativeValidation` (CEL) entry when there is one, as Gatekeeper does with
+    /// `--enable-k8s-native-validation` (its default).
+    #[default]
+    PreferCel,
+    /// Always the Rego entry (`--enable-k8s-native-validation=false`).
+    Rego,
 }
 
 /// A prepared regorus engine and a pool of copies of it: each evaluation takes a copy (a clone
@@ -86,8 +99,18 @@ impl Template {
             && object::api_version(document).starts_with("templates.gatekeeper.sh/")
     }
 
-    /// Compiles a ConstraintTemplate document.
+    /// Compiles a ConstraintTemplate document (CEL preferred when it has both engines).
     pub fn from_value(document: &Value) -> Result<Template, Error> {
+        Template::compile(document, EngineChoice::PreferCel)
+    }
+
+    /// Whether evaluation runs the template's CEL (`K8sNativeValidation`) entry.
+    pub fn uses_cel(&self) -> bool {
+        self.cel.is_some()
+    }
+
+    /// Compiles a ConstraintTemplate document with the given engine choice.
+    pub fn compile(document: &Value, choice: EngineChoice) -> Result<Template, Error> {
         let name = object::name(document).to_owned();
         let invalid = |reason: String| Error::Template {
             name: name.clone(),
@@ -128,7 +151,33 @@ impl Template {
                 "target {target_name:?} is not supported (only {ADMISSION_TARGET})"
             )));
         }
-        let (rego, libs, v1) = rego_source(target).map_err(&invalid)?;
+        let cel_source = target
+            .get("code")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .find(|e| e.get("engine").and_then(Value::as_str) == Some("K8sNativeValidation"))
+            .and_then(|e| e.get("source"));
+        let rego_found = rego_source(target);
+        let use_cel = match (choice, cel_source, &rego_found) {
+            (EngineChoice::PreferCel, Some(_), _) => true,
+            (EngineChoice::Rego, Some(_), Err(_)) => true,
+            _ => false,
+        };
+        if let (true, Some(source)) = (use_cel, cel_source) {
+            let program = CelProgram::compile(source)
+                .map_err(|e| invalid(format!("K8sNativeValidation: {e}")))?;
+            return Ok(Template {
+                sync: sync_kinds(document),
+                name,
+                kind,
+                schema,
+                reads_inventory: false,
+                rego: None,
+                cel: Some(Arc::new(program)),
+            });
+        }
+        let (rego, libs, v1) = rego_found.map_err(&invalid)?;
         let mut engine = regorus::Engine::new();
         engine.set_rego_v0(!v1);
         builtins::register(&mut engine).map_err(|e| invalid(e.to_string()))?;
@@ -172,11 +221,14 @@ impl Template {
             kind,
             schema,
             reads_inventory,
-            entry,
-            evaluator: Evaluator {
-                prototype: engine,
-                pool: Mutex::new(Vec::new()),
-            },
+            rego: Some((
+                entry,
+                Evaluator {
+                    prototype: engine,
+                    pool: Mutex::new(Vec::new()),
+                },
+            )),
+            cel: None,
         })
     }
 
@@ -190,32 +242,47 @@ impl Template {
 
     /// A copy of this template with `data` (an object of documents, such as `inventory`).
     pub fn with_data(&self, data: regorus::Value) -> Result<Template, Error> {
-        let mut prototype = self.evaluator.prototype.clone();
+        let Some((entry, evaluator)) = &self.rego else {
+            // CEL templates have no `data`.
+            return Ok(self.clone());
+        };
+        let mut prototype = evaluator.prototype.clone();
         prototype.add_data(data).map_err(|e| Error::Template {
             name: self.name.clone(),
             reason: format!("cannot load the inventory: {e}"),
         })?;
         Ok(Template {
-            name: self.name.clone(),
-            kind: self.kind.clone(),
-            schema: self.schema.clone(),
-            reads_inventory: self.reads_inventory,
-            sync: self.sync.clone(),
-            entry: self.entry.clone(),
-            evaluator: Evaluator {
-                prototype,
-                pool: Mutex::new(Vec::new()),
-            },
+            rego: Some((
+                entry.clone(),
+                Evaluator {
+                    prototype,
+                    pool: Mutex::new(Vec::new()),
+                },
+            )),
+            ..self.clone()
         })
+    }
+
+    /// Runs the CEL entry on `review` (`input.review` as JSON) with the constraint as
+    /// `params`. `None` when the template runs Rego.
+    pub(crate) fn evaluate_cel(
+        &self,
+        review: &Value,
+        params: &Value,
+    ) -> Option<Result<Vec<Violation>, String>> {
+        self.cel.as_ref().map(|cel| cel.evaluate(review, params))
     }
 
     /// Runs the `violation` rule with `input` (`{"review": ..., "parameters": ...}`).
     /// `Err` is the evaluation error's text.
     pub fn evaluate(&self, input: regorus::Value) -> Result<Vec<Violation>, String> {
-        let mut engine = self.evaluator.take();
+        let Some((entry, evaluator)) = &self.rego else {
+            return Err("the template runs CEL, not Rego".to_owned());
+        };
+        let mut engine = evaluator.take();
         engine.set_input(input);
-        let result = engine.eval_rule(self.entry.clone());
-        self.evaluator.give_back(engine);
+        let result = engine.eval_rule(entry.clone());
+        evaluator.give_back(engine);
         let value = result.map_err(|e| one_line(&e.to_string()))?;
         let items: Vec<&regorus::Value> = match &value {
             regorus::Value::Set(set) => set.iter().collect(),

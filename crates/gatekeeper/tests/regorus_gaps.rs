@@ -200,3 +200,40 @@ fn schema_defaults_and_bad_parameters() {
     let err = results[1].violations.as_ref().expect_err("bad parameter");
     assert!(err.contains("spec.parameters.limit"), "{err}");
 }
+
+#[test]
+fn templates_with_both_engines_run_the_chosen_one() {
+    use kanon_gatekeeper::EngineChoice;
+    let doc = json!({
+        "apiVersion": "templates.gatekeeper.sh/v1",
+        "kind": "ConstraintTemplate",
+        "metadata": {"name": "k8stest"},
+        "spec": {
+            "crd": {"spec": {"names": {"kind": "K8sTest"}}},
+            "targets": [{"target": "admission.k8s.gatekeeper.sh", "code": [
+                {"engine": "K8sNativeValidation", "source": {"validations": [
+                    {"expression": "variables.anyObject.metadata.name != 'p'",
+                     "messageExpression": "'cel: ' + variables.anyObject.metadata.name + ' ' + string(variables.params.n)"}
+                ]}},
+                {"engine": "Rego", "source": {"rego":
+                    "package k8stest\nviolation[{\"msg\": msg}] { msg := sprintf(\"rego: %v %v\", [input.review.object.metadata.name, input.parameters.n]) }\n"}}
+            ]}]
+        }
+    });
+    let constraint = Constraint::from_value(&json!({
+        "apiVersion": "constraints.gatekeeper.sh/v1beta1", "kind": "K8sTest",
+        "metadata": {"name": "c"}, "spec": {"parameters": {"n": 3}}
+    }))
+    .unwrap();
+    let review = kanon_gatekeeper::review::review_of_object(&pod());
+    for (choice, want) in [
+        (EngineChoice::PreferCel, "cel: p 3"),
+        (EngineChoice::Rego, "rego: p 3"),
+    ] {
+        let template = Template::compile(&doc, choice).unwrap();
+        assert_eq!(template.uses_cel(), choice == EngineChoice::PreferCel);
+        let set = GatekeeperSet::new(vec![template], vec![constraint.clone()], None);
+        let results = set.review(&review, None);
+        assert_eq!(results[0].violations.as_ref().unwrap()[0].msg, want);
+    }
+}
