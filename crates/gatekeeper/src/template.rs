@@ -159,11 +159,11 @@ impl Template {
             .find(|e| e.get("engine").and_then(Value::as_str) == Some("K8sNativeValidation"))
             .and_then(|e| e.get("source"));
         let rego_found = rego_source(target);
-        let use_cel = match (choice, cel_source, &rego_found) {
-            (EngineChoice::PreferCel, Some(_), _) => true,
-            (EngineChoice::Rego, Some(_), Err(_)) => true,
-            _ => false,
-        };
+        // CEL runs when preferred, or when it is the only implementation.
+        let use_cel = matches!(
+            (choice, cel_source, &rego_found),
+            (EngineChoice::PreferCel, Some(_), _) | (EngineChoice::Rego, Some(_), Err(_))
+        );
         if let (true, Some(source)) = (use_cel, cel_source) {
             let program = CelProgram::compile(source)
                 .map_err(|e| invalid(format!("K8sNativeValidation: {e}")))?;
