@@ -271,8 +271,7 @@ impl PolicyLoader {
     pub fn install(self, set: &mut PolicySet) {
         if !self.constraints.is_empty() || !self.templates.is_empty() {
             let inventory = self.inventory.map(review::inventory);
-            let mut gatekeeper =
-                GatekeeperSet::new(self.templates, self.constraints, inventory.as_ref());
+            let mut gatekeeper = GatekeeperSet::new(self.templates, self.constraints, inventory);
             if let Some(point) = self.gatekeeper_point {
                 gatekeeper = gatekeeper.at_point(point);
             }

@@ -77,13 +77,13 @@ impl GatekeeperSet {
     pub fn new(
         templates: Vec<Template>,
         constraints: Vec<Constraint>,
-        inventory: Option<&Value>,
+        inventory: Option<Value>,
     ) -> GatekeeperSet {
         let mut by_kind: BTreeMap<String, Arc<Template>> = BTreeMap::new();
         // Converted once; templates share it (Rego values are reference counted).
         let data = inventory
             .filter(|_| templates.iter().any(|t| t.reads_inventory))
-            .map(|inventory| review::rego_object([("inventory", review::to_rego(inventory))]));
+            .map(|inventory| review::rego_object([("inventory", review::into_rego(inventory))]));
         for template in templates {
             let template = match &data {
                 Some(data) if template.reads_inventory => {

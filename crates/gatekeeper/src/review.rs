@@ -176,6 +176,21 @@ pub fn to_rego(value: &Value) -> regorus::Value {
     }
 }
 
+/// [`to_rego`], consuming the JSON as it goes (big inventories are not held twice).
+pub fn into_rego(value: Value) -> regorus::Value {
+    match value {
+        Value::Array(items) => {
+            regorus::Value::from(items.into_iter().map(into_rego).collect::<Vec<_>>())
+        }
+        Value::Object(map) => regorus::Value::from(
+            map.into_iter()
+                .map(|(k, v)| (regorus::Value::from(k), into_rego(v)))
+                .collect::<std::collections::BTreeMap<_, _>>(),
+        ),
+        other => to_rego(&other),
+    }
+}
+
 /// A Rego object from fields.
 pub(crate) fn rego_object<'a>(
     fields: impl IntoIterator<Item = (&'a str, regorus::Value)>,
