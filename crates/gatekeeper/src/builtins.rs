@@ -12,6 +12,8 @@ pub(crate) const EXTENSIONS: &[(&str, u8)] = &[
     ("any", 1),
     ("all", 1),
     ("external_data", 1),
+    ("cast_array", 1),
+    ("cast_set", 1),
 ];
 
 /// Adds kanon's functions to an engine.
@@ -29,6 +31,8 @@ pub(crate) fn register(engine: &mut regorus::Engine) -> anyhow::Result<()> {
         Box::new(|args: Vec<Value>| any_all(args, false)),
     )?;
     engine.add_extension("external_data".into(), 1, Box::new(external_data))?;
+    engine.add_extension("cast_array".into(), 1, Box::new(cast_array))?;
+    engine.add_extension("cast_set".into(), 1, Box::new(cast_set))?;
     Ok(())
 }
 
@@ -68,6 +72,26 @@ fn any_all(args: Vec<Value>, any: bool) -> anyhow::Result<Value> {
     } else {
         items.iter().all(truth)
     }))
+}
+
+/// OPA's deprecated `cast_array`: an array or set as an array.
+fn cast_array(args: Vec<Value>) -> anyhow::Result<Value> {
+    match args.into_iter().next() {
+        Some(v @ Value::Array(_)) => Ok(v),
+        Some(Value::Set(s)) => Ok(Value::from(s.iter().cloned().collect::<Vec<_>>())),
+        _ => anyhow::bail!("cast_array: operand 1 must be one of {{array, set}}"),
+    }
+}
+
+/// OPA's deprecated `cast_set`: an array or set as a set.
+fn cast_set(args: Vec<Value>) -> anyhow::Result<Value> {
+    match args.into_iter().next() {
+        Some(v @ Value::Set(_)) => Ok(v),
+        Some(Value::Array(a)) => Ok(Value::from(
+            a.iter().cloned().collect::<std::collections::BTreeSet<_>>(),
+        )),
+        _ => anyhow::bail!("cast_set: operand 1 must be one of {{array, set}}"),
+    }
 }
 
 /// Gatekeeper's `external_data`: there are no external data providers offline, so every key

@@ -122,8 +122,12 @@ violation[{"msg": "re_match"}] { re_match("^p$", input.review.object.metadata.na
 violation[{"msg": "any"}] { any([false, true]) }
 violation[{"msg": "all"}] { all([true, true]) }
 violation[{"msg": "not all"}] { all([true, false]) }
+violation[{"msg": "cast"}] { count(cast_set(["a", "a", "b"])) == 2; cast_array({"x"}) == ["x"] }
 "#;
-    assert_eq!(messages(rego, pod(), json!({})), ["all", "any", "re_match"]);
+    assert_eq!(
+        messages(rego, pod(), json!({})),
+        ["all", "any", "cast", "re_match"]
+    );
 }
 
 #[test]
