@@ -151,6 +151,11 @@ def main():
     }
     for name, (directory, templates, constraints) in gk.items():
         variants[f"{name} x{constraints}"] = [kanon, "apply", "-f", corpus, "-p", directory, "-o", "table"]
+    # The same pod-security-policy templates on their Rego entries only.
+    psp_dir, psp_templates, psp_constraints = gk["gatekeeper psp"]
+    gk["gatekeeper psp rego"] = gk["gatekeeper psp"]
+    variants[f"gatekeeper psp rego x{psp_constraints}"] = [
+        kanon, "apply", "-f", corpus, "-p", psp_dir, "-o", "table", "--gatekeeper-engine", "rego"]
     if args.only:
         import re
         keep = re.compile(args.only)
