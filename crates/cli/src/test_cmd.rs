@@ -104,7 +104,7 @@ fn is_gator_suite(path: &Path) -> bool {
 /// Runs the gator suites of one file: one [`TestRun`] per suite test.
 fn run_gator_file(
     path: &Path,
-    filter: Option<&regex::Regex>,
+    filter: Option<&suite::Filter>,
     engine: kanon_gatekeeper::EngineChoice,
 ) -> Vec<TestRun> {
     let dir = path.parent().unwrap_or(Path::new("."));
@@ -480,7 +480,7 @@ pub(crate) fn run(args: TestArgs) -> u8 {
         }
         find_manifests(path, &mut manifests);
     }
-    let filter = match args.run.as_deref().map(regex::Regex::new).transpose() {
+    let filter = match args.run.as_deref().map(suite::Filter::parse).transpose() {
         Ok(filter) => filter,
         Err(e) => {
             eprintln!("error: --run: {e}");

@@ -292,10 +292,16 @@ pub(crate) fn sprintf(format: &str, args: &[GoArg]) -> String {
             }
             chars.next();
         }
-        spec.width = read_number(&mut chars, args, &mut next);
+        match read_number(&mut chars, args, &mut next) {
+            Ok(width) => spec.width = width,
+            Err(()) => out.push_str("%!(BADWIDTH)"),
+        }
         if chars.peek() == Some(&'.') {
             chars.next();
-            spec.precision = Some(read_number(&mut chars, args, &mut next).unwrap_or(0));
+            match read_number(&mut chars, args, &mut next) {
+                Ok(precision) => spec.precision = Some(precision.unwrap_or(0)),
+                Err(()) => out.push_str("%!(BADPREC)"),
+            }
         }
         let Some(verb) = chars.next() else {
             out.push_str("%!(NOVERB)");
@@ -336,31 +342,40 @@ struct Spec {
     precision: Option<usize>,
 }
 
+/// Go's limit on widths and precisions (`fmt`'s `tooLarge`).
+const MAX_WIDTH: usize = 1_000_000;
+
+/// A width or precision: digits, or `*` taking an int argument. `Err` when it is not an int
+/// or larger than Go allows (`%!(BADWIDTH)`/`%!(BADPREC)`).
 fn read_number(
     chars: &mut std::iter::Peekable<std::str::Chars<'_>>,
     args: &[GoArg],
     next: &mut usize,
-) -> Option<usize> {
+) -> Result<Option<usize>, ()> {
     if chars.peek() == Some(&'*') {
         chars.next();
         let n = match args.get(*next) {
-            Some(GoArg::Int(i)) => usize::try_from(*i).ok(),
+            Some(GoArg::Int(i)) => usize::try_from(i.unsigned_abs()).ok(),
             _ => None,
         };
         *next += 1;
-        return n;
+        return match n {
+            Some(n) if n <= MAX_WIDTH => Ok(Some(n)),
+            _ => Err(()),
+        };
     }
     let mut n: Option<usize> = None;
     while let Some(d) = chars.peek().and_then(|c| c.to_digit(10)) {
         chars.next();
-        n = Some(
-            n.unwrap_or(0)
-                .saturating_mul(10)
-                .saturating_add(d as usize)
-                .min(1 << 20),
-        );
+        n = Some(n.unwrap_or(0).saturating_mul(10).saturating_add(d as usize));
+        if n.is_some_and(|n| n > MAX_WIDTH) {
+            while chars.peek().is_some_and(char::is_ascii_digit) {
+                chars.next();
+            }
+            return Err(());
+        }
     }
-    n
+    Ok(n)
 }
 
 fn bad_verb(out: &mut String, verb: char, arg: &GoArg) {
@@ -601,6 +616,14 @@ mod tests {
             "1.00 0.5"
         );
         assert_eq!(sprintf("trailing %", &[]), "trailing %!(NOVERB)");
+        assert_eq!(
+            sprintf("%*d", &[GoArg::Int(1_000_000_000_000), GoArg::Int(1)]),
+            "%!(BADWIDTH)1"
+        );
+        assert_eq!(
+            sprintf("%.*f", &[s("x"), GoArg::Float(1.5)]),
+            "%!(BADPREC)1.500000"
+        );
     }
 
     #[test]

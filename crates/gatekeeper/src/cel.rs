@@ -26,6 +26,8 @@ const GATEKEEPER_VARIABLES: &[(&str, &str)] = &[
 /// A compiled `K8sNativeValidation` source.
 #[derive(Debug, Clone)]
 pub(crate) struct CelProgram {
+    /// `failurePolicy: Ignore`: errors produce no violation.
+    ignore_failures: bool,
     variables: Vec<CompiledNamed>,
     conditions: Vec<CompiledNamed>,
     validations: Vec<CompiledValidation>,
@@ -51,9 +53,13 @@ impl CelProgram {
             })
             .collect();
         variables.extend(list::<NamedExpression>(source, "variables")?);
-        let conditions: Vec<NamedExpression> = list(source, "matchConditions")?;
+        // Gatekeeper's source field is `matchCondition`; the plural is accepted too.
+        let mut conditions: Vec<NamedExpression> = list(source, "matchCondition")?;
+        conditions.extend(list::<NamedExpression>(source, "matchConditions")?);
+        let ignore_failures = source.get("failurePolicy").and_then(Value::as_str) == Some("Ignore");
         let validations: Vec<Validation> = list(source, "validations")?;
         let program = CelProgram {
+            ignore_failures,
             variables: compile_named(&env, &variables, "source.variables"),
             conditions: compile_named(&env, &conditions, "source.matchConditions"),
             validations: compile_validations(&env, &validations, "source.validations"),
@@ -84,8 +90,10 @@ impl CelProgram {
     ) -> Result<Vec<Violation>, String> {
         let null = Value::Null;
         let field = |key: &str| review.get(key).unwrap_or(&null);
+        // The CEL driver leaves `object` null on DELETE (`variables.anyObject` is the old one).
+        let delete = review.get("operation").and_then(Value::as_str) == Some("DELETE");
         let act = activation(
-            field("object"),
+            if delete { &null } else { field("object") },
             field("oldObject"),
             review,
             params,
@@ -94,12 +102,22 @@ impl CelProgram {
             None,
         )?;
         let budget = Budget::new(RUNTIME_COST_BUDGET);
+        // A false condition means no match; errors count only when no condition is false.
+        let mut condition_errors = Vec::new();
         for condition in &self.conditions {
-            if !eval_bool(&condition.expression, &act, &budget)
-                .map_err(|e| format!("matchCondition {:?}: {e}", condition.name))?
-            {
+            match eval_bool(&condition.expression, &act, &budget) {
+                Ok(true) => {}
+                Ok(false) => return Ok(Vec::new()),
+                Err(e) => {
+                    condition_errors.push(format!("matchCondition {:?}: {e}", condition.name))
+                }
+            }
+        }
+        if !condition_errors.is_empty() {
+            if self.ignore_failures {
                 return Ok(Vec::new());
             }
+            return Err(condition_errors.join("; "));
         }
         let mut violations = Vec::new();
         for validation in &self.validations {
@@ -109,10 +127,18 @@ impl CelProgram {
                     .message_expression
                     .as_ref()
                     .and_then(|m| eval_message(m, &act, &budget))
-                    .or_else(|| validation.message.clone())
+                    .or_else(|| {
+                        validation
+                            .message
+                            .as_deref()
+                            .map(str::trim)
+                            .filter(|m| !m.is_empty())
+                            .map(str::to_owned)
+                    })
                     .unwrap_or_else(|| {
                         format!("failed expression: {}", validation.expression.source.trim())
                     }),
+                Err(_) if self.ignore_failures => continue,
                 Err(e) => e,
             };
             violations.push(Violation {

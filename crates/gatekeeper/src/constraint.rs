@@ -17,18 +17,21 @@ pub enum Enforcement {
     Dryrun,
     /// `warn`: admitted with a warning; a `warn` result.
     Warn,
+    /// An action Gatekeeper does not know: gator still counts its results; kanon reports
+    /// them as `error` results elsewhere.
+    Unrecognized(String),
     /// `scoped`: per enforcement point (`validation.gatekeeper.sh`, `audit.gatekeeper.sh`,
     /// `gator.gatekeeper.sh`...), each with its own action.
     Scoped(Vec<(String, Enforcement)>),
 }
 
 impl Enforcement {
-    fn parse(text: &str) -> Option<Enforcement> {
+    fn parse(text: &str) -> Enforcement {
         match text.to_ascii_lowercase().as_str() {
-            "" | "deny" => Some(Enforcement::Deny),
-            "dryrun" => Some(Enforcement::Dryrun),
-            "warn" => Some(Enforcement::Warn),
-            _ => None,
+            "" | "deny" => Enforcement::Deny,
+            "dryrun" => Enforcement::Dryrun,
+            "warn" => Enforcement::Warn,
+            _ => Enforcement::Unrecognized(text.to_owned()),
         }
     }
 
@@ -50,6 +53,7 @@ impl Enforcement {
             Enforcement::Deny => "deny",
             Enforcement::Dryrun => "dryrun",
             Enforcement::Warn => "warn",
+            Enforcement::Unrecognized(_) => "unrecognized",
             Enforcement::Scoped(_) => "scoped",
         }
     }
@@ -123,6 +127,7 @@ impl Match {
         };
         let kinds = match value.get("kinds") {
             None | Some(Value::Null) => None,
+            Some(Value::Array(entries)) if entries.is_empty() => None,
             Some(Value::Array(entries)) => Some(
                 entries
                     .iter()
@@ -144,11 +149,11 @@ impl Match {
                     .map_err(|e| format!("spec.match.{field}: {e}")),
             }
         };
+        // Gatekeeper reads any other scope as `*`.
         let scope = match value.get("scope").and_then(Value::as_str) {
-            None | Some("*") => Scope::All,
             Some("Cluster") => Scope::Cluster,
             Some("Namespaced") => Scope::Namespaced,
-            Some(other) => return Err(format!("spec.match.scope: unsupported value {other:?}")),
+            _ => Scope::All,
         };
         let source = match value.get("source").and_then(Value::as_str) {
             None | Some("All") => Source::All,
@@ -159,11 +164,17 @@ impl Match {
         Ok(Match {
             kinds,
             scope,
-            namespaces: strings(value.get("namespaces"), "namespaces")?,
-            excluded_namespaces: strings(value.get("excludedNamespaces"), "excludedNamespaces")?,
+            // Empty lists and names match everything, as absent ones do.
+            namespaces: strings(value.get("namespaces"), "namespaces")?.filter(|l| !l.is_empty()),
+            excluded_namespaces: strings(value.get("excludedNamespaces"), "excludedNamespaces")?
+                .filter(|l| !l.is_empty()),
             label_selector: selector("labelSelector")?,
             namespace_selector: selector("namespaceSelector")?,
-            name: value.get("name").and_then(Value::as_str).map(str::to_owned),
+            name: value
+                .get("name")
+                .and_then(Value::as_str)
+                .filter(|n| !n.is_empty())
+                .map(str::to_owned),
             source,
         })
     }
@@ -242,9 +253,8 @@ impl Match {
                 .object
                 .pointer("/metadata/generateName")
                 .and_then(Value::as_str);
-            let by_generate_name = pattern.ends_with('*')
-                && name.is_empty()
-                && generate_name.is_some_and(|g| wildcard(pattern, g));
+            let by_generate_name =
+                pattern.ends_with('*') && generate_name.is_some_and(|g| wildcard(pattern, g));
             if !wildcard(pattern, name) && !by_generate_name {
                 return Ok(false);
             }
@@ -285,10 +295,12 @@ pub struct Constraint {
     pub name: String,
     /// `spec.match`.
     pub matcher: Match,
-    /// `spec.parameters`, with the template schema's defaults once bound.
-    pub parameters: Value,
+    /// `spec.parameters` (`None` when absent), with the template schema's defaults once bound.
+    pub parameters: Option<Value>,
     /// `spec.enforcementAction`.
     pub enforcement: Enforcement,
+    /// The whole document (CEL's `params`).
+    pub document: Value,
 }
 
 impl Constraint {
@@ -311,13 +323,12 @@ impl Constraint {
         let parameters = spec
             .and_then(|s| s.get("parameters"))
             .filter(|p| !p.is_null())
-            .cloned()
-            .unwrap_or_else(|| Value::Object(serde_json::Map::new()));
+            .cloned();
         let action = spec
             .and_then(|s| s.get("enforcementAction"))
             .and_then(Value::as_str)
             .unwrap_or("");
-        let enforcement = if action.eq_ignore_ascii_case("scoped") {
+        let enforcement = if action == "scoped" {
             let mut points = Vec::new();
             for entry in spec
                 .and_then(|s| s.get("scopedEnforcementActions"))
@@ -326,11 +337,7 @@ impl Constraint {
                 .flatten()
             {
                 let action = entry.get("action").and_then(Value::as_str).unwrap_or("");
-                let action = Enforcement::parse(action).ok_or_else(|| {
-                    invalid(format!(
-                        "scopedEnforcementActions: unsupported action {action:?}"
-                    ))
-                })?;
+                let action = Enforcement::parse(action);
                 for point in entry
                     .get("enforcementPoints")
                     .and_then(Value::as_array)
@@ -344,7 +351,6 @@ impl Constraint {
             Enforcement::Scoped(points)
         } else {
             Enforcement::parse(action)
-                .ok_or_else(|| invalid(format!("unsupported enforcementAction {action:?}")))?
         };
         Ok(Constraint {
             kind,
@@ -352,6 +358,7 @@ impl Constraint {
             matcher,
             parameters,
             enforcement,
+            document: document.clone(),
         })
     }
 
@@ -360,15 +367,29 @@ impl Constraint {
         let Some(schema) = schema else {
             return Ok(());
         };
-        schema::validate(schema, &self.parameters, "spec.parameters").map_err(|reason| {
+        // Defaults fill objects that exist: absent parameters stay absent.
+        let Some(parameters) = &mut self.parameters else {
+            return Ok(());
+        };
+        schema::validate(schema, parameters, "spec.parameters").map_err(|reason| {
             Error::Constraint {
                 kind: self.kind.clone(),
                 name: self.name.clone(),
                 reason,
             }
         })?;
-        schema::apply_defaults(schema, &mut self.parameters);
+        schema::apply_defaults(schema, parameters);
+        if let Some(spec) = self.document.get_mut("spec").and_then(Value::as_object_mut) {
+            spec.insert("parameters".into(), parameters.clone());
+        }
         Ok(())
+    }
+
+    /// `input.parameters`: the parameters, or `{}`.
+    pub fn input_parameters(&self) -> Value {
+        self.parameters
+            .clone()
+            .unwrap_or_else(|| Value::Object(serde_json::Map::new()))
     }
 }
 
@@ -406,6 +427,32 @@ mod tests {
         assert!(m.matches(&subject("default")).unwrap());
         assert!(!m.matches(&subject("kube-system")).unwrap());
         assert!(!m.may_match("apps", "Deployment"));
+    }
+
+    #[test]
+    fn empty_criteria_match_everything_and_generate_name_counts() {
+        let m = Match::from_value(Some(
+            &json!({"kinds": [], "namespaces": [], "name": "", "scope": "odd"}),
+        ))
+        .unwrap();
+        let pod = json!({"metadata": {"name": "p"}});
+        let subject = Subject {
+            group: "apps",
+            kind: "Deployment",
+            object: &pod,
+            namespace: Some("x"),
+            namespace_labels: None,
+            generated: false,
+        };
+        assert!(m.matches(&subject).unwrap());
+        let m = Match::from_value(Some(&json!({"name": "nginx-*"}))).unwrap();
+        let named = json!({"metadata": {"name": "web-1", "generateName": "nginx-"}});
+        assert!(m
+            .matches(&Subject {
+                object: &named,
+                ..subject
+            })
+            .unwrap());
     }
 
     #[test]

@@ -105,7 +105,7 @@ impl GatekeeperSet {
                     Some(template) => constraint
                         .bind(template.schema.as_ref())
                         .map(|()| {
-                            let params = review::to_rego(&constraint.parameters);
+                            let params = review::to_rego(&constraint.input_parameters());
                             (template, params)
                         })
                         .map_err(|e| e.to_string()),
@@ -115,12 +115,11 @@ impl GatekeeperSet {
                     .map(|(t, _)| t.name.as_str())
                     .unwrap_or(constraint.kind.as_str())
                     .to_lowercase();
-                let params_doc = serde_json::json!({
-                    "apiVersion": "constraints.gatekeeper.sh/v1beta1",
-                    "kind": constraint.kind,
-                    "metadata": {"name": constraint.name},
-                    "spec": {"parameters": constraint.parameters},
-                });
+                let mut params_doc = constraint.document.clone();
+                if let Some(spec) = params_doc.get_mut("spec").and_then(Value::as_object_mut) {
+                    spec.entry("enforcementAction")
+                        .or_insert_with(|| Value::String("deny".into()));
+                }
                 Bound {
                     params_doc,
                     name: Arc::from(constraint.name.as_str()),
@@ -183,9 +182,6 @@ impl GatekeeperSet {
         let mut json_review = Some(json_review);
         let mut cel_review: Option<Value> = None;
         for bound in &self.bound {
-            if !bound.constraint.matcher.may_match(facts.group, facts.kind) {
-                continue;
-            }
             let violations = match matches(&bound.constraint.matcher, facts, namespace_labels) {
                 Ok(false) => continue,
                 Err(e) => Err(e),
@@ -230,10 +226,18 @@ fn matches(
     namespace_labels: Option<&Labels>,
 ) -> Result<bool, String> {
     let null = Value::Null;
+    // Gatekeeper matches each object on its own apiVersion/kind.
     let subject = |o: &Value| {
+        let (group, kind) = if o.is_null() {
+            (facts.group, facts.kind)
+        } else {
+            let api_version = kanon_core::object::api_version(o);
+            let group = api_version.split_once('/').map_or("", |(g, _)| g);
+            (group, kanon_core::object::kind(o))
+        };
         matcher.matches(&Subject {
-            group: facts.group,
-            kind: facts.kind,
+            group,
+            kind,
             object: o,
             namespace: facts.namespace,
             namespace_labels,
@@ -302,6 +306,16 @@ impl Policy for GatekeeperSet {
                         let (verdict, scored) = match action {
                             Some(Enforcement::Deny) => (Verdict::Fail, true),
                             Some(Enforcement::Warn) => (Verdict::Warn, true),
+                            Some(Enforcement::Unrecognized(action)) => {
+                                out.push(finding(
+                                    Verdict::Error,
+                                    format!(
+                                        "unrecognized enforcementAction {action:?}: {}",
+                                        violation.msg
+                                    ),
+                                ));
+                                continue;
+                            }
                             _ => (Verdict::Skip, false),
                         };
                         let mut f = finding(verdict, violation.msg);

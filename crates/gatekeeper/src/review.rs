@@ -28,23 +28,50 @@ pub fn review_of_object(object: &Value) -> Value {
     review.insert("userInfo".into(), Value::Object(Map::new()));
     review.insert("object".into(), object.clone());
     review.insert("oldObject".into(), Value::Null);
+    review.insert("options".into(), Value::Null);
     Value::Object(review)
 }
 
-/// The review of an `AdmissionReview`'s `request`, used as written; for `DELETE` the object is
-/// the old object.
-pub fn review_of_request(request: &Value) -> Value {
-    let mut review = request.clone();
-    if let Some(map) = review.as_object_mut() {
-        let delete = map.get("operation").and_then(Value::as_str) == Some("DELETE");
-        let has_object = map.get("object").is_some_and(|o| !o.is_null());
-        if delete && !has_object {
-            if let Some(old) = map.get("oldObject").cloned() {
-                map.insert("object".into(), old);
-            }
-        }
-    }
+/// The review of an `AdmissionReview`'s `request`, as gator decodes it into an
+/// `AdmissionRequest`: fields it omits read as empty (`""`, `{}`, null); for `DELETE` the
+/// object is the old object. `Err` when there is no object at all (or a DELETE without its
+/// old object), which gator rejects too.
+pub fn review_of_request(request: &Value) -> Result<Value, String> {
+    let mut review = request
+        .as_object()
+        .cloned()
+        .ok_or("the AdmissionReview request is not an object")?;
+    let gvk = || json!({"group": "", "version": "", "kind": ""});
     review
+        .entry("uid")
+        .or_insert_with(|| Value::String(String::new()));
+    review.entry("kind").or_insert_with(gvk);
+    review
+        .entry("resource")
+        .or_insert_with(|| json!({"group": "", "version": "", "resource": ""}));
+    review
+        .entry("operation")
+        .or_insert_with(|| Value::String(String::new()));
+    review
+        .entry("userInfo")
+        .or_insert_with(|| Value::Object(Map::new()));
+    review.entry("oldObject").or_insert(Value::Null);
+    review.entry("object").or_insert(Value::Null);
+    review.entry("options").or_insert(Value::Null);
+    let delete = review.get("operation").and_then(Value::as_str) == Some("DELETE");
+    let old = review.get("oldObject").filter(|o| !o.is_null()).cloned();
+    let has_object = review.get("object").is_some_and(|o| !o.is_null());
+    match (delete, old) {
+        (true, Some(old)) => {
+            review.insert("object".into(), old);
+        }
+        (true, None) => return Err("a DELETE request must carry oldObject".into()),
+        (false, None) if !has_object => {
+            return Err("the request has neither object nor oldObject".into())
+        }
+        _ => {}
+    }
+    Ok(Value::Object(review))
 }
 
 /// The review of one of kanon's admission requests (JSON, for the CEL engine).

@@ -175,6 +175,12 @@ impl<'a> Scanner<'a> {
         &self.src[t.start..t.end]
     }
 
+    /// Whether the token at `index` is a keyword (`contains(` is the v0 builtin, not one).
+    fn keyword_at(&self, index: usize) -> bool {
+        let text = self.tok_text(index);
+        is_keyword(text) && !(text == "contains" && self.is_punct(index + 1, "("))
+    }
+
     fn tok_text(&self, index: usize) -> &'a str {
         self.tokens.get(index).map_or("", |t| self.text(t))
     }
@@ -299,7 +305,7 @@ impl<'a> Scanner<'a> {
     fn is_call(&self, from: usize, to: usize) -> bool {
         let name_end = self.dotted_end(from);
         name_end > from
-            && !is_keyword(self.tok_text(from))
+            && !self.keyword_at(from)
             && self.is_punct(name_end, "(")
             && self.matching(name_end) == Some(to - 1)
     }
@@ -311,11 +317,8 @@ impl<'a> Scanner<'a> {
         let Some(first) = self.tokens.get(from) else {
             return false;
         };
-        if to - from == 1 || first.kind != Tok::Ident || is_keyword(self.text(first)) {
+        if to <= from + 1 {
             return false;
-        }
-        if self.is_call(from, to) {
-            return true;
         }
         let arithmetic = self
             .split_top(from, to, |p| {
@@ -323,7 +326,47 @@ impl<'a> Scanner<'a> {
             })
             .len()
             > 1;
-        arithmetic || refs_too
+        if arithmetic {
+            return true;
+        }
+        // `(a - b)`: what is inside decides.
+        if self.is_punct(from, "(") && self.matching(from) == Some(to - 1) {
+            return self
+                .trim(from + 1, to - 1)
+                .is_some_and(|(a, b)| self.needs_hoisting(a, b, refs_too));
+        }
+        if first.kind != Tok::Ident || self.keyword_at(from) {
+            return false;
+        }
+        self.is_call(from, to) || refs_too
+    }
+
+    /// The bracketed operands of a reference term (`data.x[input.y]`) that OPA evaluates
+    /// first: references and calls inside `[...]` at the term's top level.
+    fn dynamic_ref_parts(&self, from: usize, to: usize, out: &mut Vec<(usize, usize)>) {
+        if self.tokens.get(from).is_none_or(|t| t.kind != Tok::Ident) || self.keyword_at(from) {
+            return;
+        }
+        let mut j = from + 1;
+        while j < to {
+            if self.is_punct(j, "[") {
+                let Some(close) = self.matching(j).filter(|&c| c < to) else {
+                    return;
+                };
+                if let Some((a, b)) = self.trim(j + 1, close) {
+                    if self.needs_hoisting(a, b, true) {
+                        out.push((a, b));
+                    }
+                }
+                j = close + 1;
+            } else if self.is_punct(j, ".")
+                && self.tokens.get(j + 1).is_some_and(|t| t.kind == Tok::Ident)
+            {
+                j += 2;
+            } else {
+                return;
+            }
+        }
     }
 
     fn hoist(&mut self, not_index: usize, from: usize, to: usize) {
@@ -362,6 +405,24 @@ impl<'a> Scanner<'a> {
             matches!(p, "==" | "!=" | "<" | "<=" | ">" | ">=" | "=" | ":=")
         });
         let mut hoist = Vec::new();
+        // `x in xs` is the membership call: both sides are its arguments.
+        let membership = (comparison.len() == 1)
+            .then(|| {
+                let mut depth = 0usize;
+                (from..to).find(|&j| {
+                    let Some(t) = self.tokens.get(j) else {
+                        return false;
+                    };
+                    match (t.kind, self.text(t)) {
+                        (Tok::Punct, "(" | "[" | "{") => depth += 1,
+                        (Tok::Punct, ")" | "]" | "}") => depth = depth.saturating_sub(1),
+                        (Tok::Ident, "in") => return depth == 0,
+                        _ => {}
+                    }
+                    false
+                })
+            })
+            .flatten();
         if let [(l0, l1), (r0, r1)] = comparison[..] {
             let Some(op) = self.tokens.get(l1) else {
                 return;
@@ -371,9 +432,21 @@ impl<'a> Scanner<'a> {
                 if let Some((a, b)) = self.trim(a, b) {
                     if self.needs_hoisting(a, b, !equality) {
                         hoist.push((a, b));
+                    } else if equality {
+                        self.dynamic_ref_parts(a, b, &mut hoist);
                     }
                 }
             }
+        } else if let Some(at) = membership {
+            for (a, b) in [(from, at), (at + 1, to)] {
+                if let Some((a, b)) = self.trim(a, b) {
+                    if self.needs_hoisting(a, b, true) {
+                        hoist.push((a, b));
+                    }
+                }
+            }
+        } else if comparison.len() == 1 && !self.is_call(from, to) {
+            self.dynamic_ref_parts(from, to, &mut hoist);
         } else if comparison.len() == 1 && self.is_call(from, to) {
             let open = self.dotted_end(from);
             for (a, b) in self.split_top(open + 1, to - 1, |p| p == ",") {
@@ -387,6 +460,24 @@ impl<'a> Scanner<'a> {
         for (a, b) in hoist {
             self.hoist(not_index, a, b);
         }
+    }
+
+    /// The source of tokens `[from, to)` without comments or newlines (a rule head to
+    /// repeat on one line): tokens keep their text, any gap becomes one space.
+    fn head_text(&self, from: usize, to: usize) -> String {
+        let mut out = String::new();
+        let mut prev_end: Option<usize> = None;
+        for t in self.tokens.get(from..to).into_iter().flatten() {
+            if t.kind == Tok::Newline {
+                continue;
+            }
+            if prev_end.is_some_and(|end| end < t.start) {
+                out.push(' ');
+            }
+            out.push_str(self.text(t));
+            prev_end = Some(t.end);
+        }
+        out
     }
 
     fn apply(self) -> String {
@@ -461,9 +552,7 @@ pub(crate) fn scan(src: &str) -> Scanned {
                         });
                     } else if let Some(start) = statement_start {
                         if last_body_end.is_none_or(|end| start > end) {
-                            if let Some(first) = scanner.tokens.get(start) {
-                                head = src[first.start..token.start].trim().replace('\n', " ");
-                            }
+                            head = scanner.head_text(start, index);
                         }
                     }
                 }
@@ -505,7 +594,7 @@ pub(crate) fn scan(src: &str) -> Scanned {
             (Tok::Ident, "not") if !stack.is_empty() => scanner.negation(index),
             (Tok::Ident, _) => {
                 let prev_dot = index > 0 && scanner.is_punct(index - 1, ".");
-                if !prev_dot && !is_keyword(text) {
+                if !prev_dot && !scanner.keyword_at(index) {
                     let name_end = scanner.dotted_end(index);
                     if scanner.is_punct(name_end, "(") {
                         let name: String = (index..name_end).map(|j| scanner.tok_text(j)).collect();
@@ -585,6 +674,45 @@ mod tests {
         ] {
             assert_eq!(scan(src).source, src);
         }
+    }
+
+    #[test]
+    fn more_negation_shapes_follow_opa() {
+        let s = scan("package t\np {\n  not contains(input.a, \"x\")\n}\n");
+        assert!(
+            s.source
+                .contains("__kanon_h0 = input.a; not contains(__kanon_h0, \"x\")"),
+            "{}",
+            s.source
+        );
+        let s = scan("package t\np {\n  not c.name in input.parameters.exempt\n}\n");
+        assert!(s.source.contains("__kanon_h0 = c.name; __kanon_h1 = input.parameters.exempt; not __kanon_h0 in __kanon_h1"), "{}", s.source);
+        let s = scan("package t\np {\n  not data.x[input.y]\n}\n");
+        assert!(
+            s.source
+                .contains("__kanon_h0 = input.y; not data.x[__kanon_h0]"),
+            "{}",
+            s.source
+        );
+        let s = scan("package t\np {\n  not (input.a - 1) > 0\n}\n");
+        assert!(
+            s.source
+                .contains("__kanon_h0 = (input.a - 1); not __kanon_h0 > 0"),
+            "{}",
+            s.source
+        );
+    }
+
+    #[test]
+    fn chained_heads_drop_comments() {
+        let s = scan(
+            "package t\nv[{\"msg\": m, # why\n  \"details\": {}}] {\n  m := 1\n} {\n  m := 2\n}\n",
+        );
+        assert!(
+            s.source.contains("} v[{\"msg\": m, \"details\": {}}] {"),
+            "{}",
+            s.source
+        );
     }
 
     #[test]

@@ -10,6 +10,9 @@ use crate::error::Error;
 use crate::review;
 use crate::template::{EngineChoice, Template};
 use crate::GatekeeperSet;
+
+/// gator's enforcement point (for `scoped` constraints).
+pub const GATOR_POINT: &str = "gator.gatekeeper.sh";
 use kanon_core::{object, Labels};
 use serde_json::Value;
 
@@ -56,6 +59,8 @@ pub struct Case {
     pub skip: bool,
     /// The assertions; all must hold.
     pub assertions: Vec<Assertion>,
+    /// Why the case is malformed (an invalid assertion), if it is.
+    pub invalid: Option<String>,
 }
 
 /// One assertion.
@@ -117,6 +122,12 @@ pub fn parse_suite(document: &Value) -> Result<Suite, Error> {
         name: name.clone(),
         reason,
     };
+    if document
+        .get("tests")
+        .is_some_and(|t| !t.is_array() && !t.is_null())
+    {
+        return Err(invalid("tests must be a list".to_owned()));
+    }
     let mut tests = Vec::new();
     for test in document
         .get("tests")
@@ -134,6 +145,7 @@ pub fn parse_suite(document: &Value) -> Result<Suite, Error> {
         {
             let case_name = text(case, "name");
             let mut assertions = Vec::new();
+            let mut invalid_assertion = None;
             for assertion in case
                 .get("assertions")
                 .and_then(Value::as_array)
@@ -141,25 +153,27 @@ pub fn parse_suite(document: &Value) -> Result<Suite, Error> {
                 .flatten()
             {
                 let violations = match assertion.get("violations") {
-                    None | Some(Value::Null) => Expectation::Yes,
-                    Some(Value::String(s)) if s == "yes" => Expectation::Yes,
-                    Some(Value::String(s)) if s == "no" => Expectation::No,
+                    None | Some(Value::Null) => Ok(Expectation::Yes),
+                    Some(Value::String(s)) if s == "yes" => Ok(Expectation::Yes),
+                    Some(Value::String(s)) if s == "no" => Ok(Expectation::No),
                     // kanon's YAML reader follows Kubernetes (YAML 1.1), where an unquoted
                     // yes/no is a boolean; gator reads them as the strings.
-                    Some(Value::Bool(true)) => Expectation::Yes,
-                    Some(Value::Bool(false)) => Expectation::No,
-                    Some(Value::Number(n)) => match n.as_u64() {
-                        Some(n) => Expectation::Count(usize::try_from(n).unwrap_or(usize::MAX)),
-                        None => {
-                            return Err(invalid(format!(
-                                "test {test_name:?}, case {case_name:?}: violations must be \"yes\", \"no\" or a count >= 0, got {n}"
-                            )))
-                        }
-                    },
-                    Some(other) => {
-                        return Err(invalid(format!(
-                            "test {test_name:?}, case {case_name:?}: violations must be \"yes\", \"no\" or a count >= 0, got {other}"
-                        )))
+                    Some(Value::Bool(true)) => Ok(Expectation::Yes),
+                    Some(Value::Bool(false)) => Ok(Expectation::No),
+                    Some(Value::Number(n)) => n
+                        .as_u64()
+                        .map(|n| Expectation::Count(usize::try_from(n).unwrap_or(usize::MAX)))
+                        .ok_or_else(|| n.to_string()),
+                    Some(other) => Err(other.to_string()),
+                };
+                // An invalid assertion fails its case only, as in gator.
+                let violations = match violations {
+                    Ok(v) => v,
+                    Err(got) => {
+                        invalid_assertion.get_or_insert(format!(
+                            "invalid assertion: violations must be \"yes\", \"no\" or a count >= 0, got {got}"
+                        ));
+                        Expectation::Yes
                     }
                 };
                 let message = assertion
@@ -184,6 +198,7 @@ pub fn parse_suite(document: &Value) -> Result<Suite, Error> {
                     .collect(),
                 skip: flag(case, "skip"),
                 assertions,
+                invalid: invalid_assertion,
             });
         }
         tests.push(SuiteTest {
@@ -254,13 +269,19 @@ pub type ReadFn<'a> = dyn Fn(&str) -> Result<Vec<Value>, String> + 'a;
 pub fn run_suite(
     suite: &Suite,
     read: &ReadFn<'_>,
-    filter: Option<&regex::Regex>,
+    filter: Option<&Filter>,
     engine: EngineChoice,
 ) -> Vec<TestOutcome> {
     suite
         .tests
         .iter()
-        .filter(|t| filter.is_none_or(|f| selected(f, &t.name, None)))
+        .filter(|t| {
+            filter.is_none_or(|f| {
+                selected(f, &t.name, None)
+                    && (f.case.is_none()
+                        || t.cases.iter().any(|c| selected(f, &t.name, Some(&c.name))))
+            })
+        })
         .map(|test| {
             if suite.skip || test.skip {
                 return TestOutcome {
@@ -278,17 +299,39 @@ pub fn run_suite(
         .collect()
 }
 
-fn selected(filter: &regex::Regex, test: &str, case: Option<&str>) -> bool {
-    let pattern = filter.as_str();
-    match pattern.split_once("//") {
-        Some((t, c)) => {
-            let t_ok = regex::Regex::new(t).is_ok_and(|r| r.is_match(test));
-            match case {
-                None => t_ok,
-                Some(case) => t_ok && regex::Regex::new(c).is_ok_and(|r| r.is_match(case)),
-            }
+fn selected(filter: &Filter, test: &str, case: Option<&str>) -> bool {
+    if !filter.test.is_match(test) {
+        return false;
+    }
+    match (&filter.case, case) {
+        (Some(c), Some(case)) => c.is_match(case),
+        _ => true,
+    }
+}
+
+/// gator's `--run`: `TEST` or `TEST//CASE`, each a regular expression.
+#[derive(Debug, Clone)]
+pub struct Filter {
+    test: regex::Regex,
+    case: Option<regex::Regex>,
+}
+
+impl Filter {
+    /// Parses a `--run` value.
+    pub fn parse(text: &str) -> Result<Filter, String> {
+        let parts: Vec<&str> = text.split("//").collect();
+        let compile = |p: &str| regex::Regex::new(p).map_err(|e| format!("{p:?}: {e}"));
+        match parts.as_slice() {
+            [test] => Ok(Filter {
+                test: compile(test)?,
+                case: None,
+            }),
+            [test, case] => Ok(Filter {
+                test: compile(test)?,
+                case: Some(compile(case)?),
+            }),
+            _ => Err(format!("{text:?}: at most one `//` (TEST//CASE)")),
         }
-        None => filter.is_match(test) || case.is_some_and(|c| filter.is_match(c)) || case.is_none(),
     }
 }
 
@@ -320,7 +363,7 @@ fn one_document(read: &ReadFn<'_>, path: &str, what: &str) -> Result<Value, Stri
 fn run_test(
     test: &SuiteTest,
     read: &ReadFn<'_>,
-    filter: Option<&regex::Regex>,
+    filter: Option<&Filter>,
     engine: EngineChoice,
 ) -> TestOutcome {
     let mut outcome = TestOutcome {
@@ -337,16 +380,17 @@ fn run_test(
         let template = one_document(read, &test.template, "template")?;
         let template = Template::compile(&template, engine).map_err(|e| e.to_string())?;
         let constraint = one_document(read, &test.constraint, "constraint")?;
-        let parsed = Constraint::from_value(&constraint).and_then(|mut c| {
-            if c.kind != template.kind {
-                return Err(Error::Constraint {
-                    kind: c.kind.clone(),
-                    name: c.name.clone(),
-                    reason: format!("the template defines the kind {:?}", template.kind),
-                });
-            }
-            c.bind(template.schema.as_ref()).map(|()| c)
-        });
+        let mut constraint = Constraint::from_value(&constraint).map_err(|e| e.to_string())?;
+        if constraint.kind != template.kind {
+            return Err(format!(
+                "constraint {}/{}: the template defines the kind {:?}",
+                constraint.kind, constraint.name, template.kind
+            ));
+        }
+        // Only a schema violation makes a constraint "invalid" to gator.
+        let parsed = constraint
+            .bind(template.schema.as_ref())
+            .map(|()| constraint);
         match (parsed, test.invalid) {
             (Ok(c), false) => Ok(Some((template, c))),
             (Err(e), false) => Err(e.to_string()),
@@ -407,6 +451,9 @@ fn run_case(
     constraint: &Constraint,
     read: &ReadFn<'_>,
 ) -> Result<CaseOutcome, String> {
+    if let Some(invalid) = &case.invalid {
+        return Err(invalid.clone());
+    }
     if case.assertions.is_empty() {
         return Err("the case has no assertions".to_owned());
     }
@@ -419,7 +466,7 @@ fn run_case(
         let request = object
             .get("request")
             .ok_or_else(|| format!("object {}: the AdmissionReview has no request", case.object))?;
-        review::review_of_request(request)
+        review::review_of_request(request).map_err(|e| format!("object {}: {e}", case.object))?
     } else {
         review::review_of_object(&object)
     };
@@ -431,16 +478,26 @@ fn run_case(
             .with_inventory(&inventory)
             .map_err(|e| e.to_string())?
     };
-    let namespace_object = namespace_object(&review, &inventory_objects).cloned();
-    let namespace_labels = namespace_object.as_ref().map(labels_of_namespace);
+    // The inventory's Namespace serves namespaceSelector matching; gator's review itself
+    // carries no namespaceObject.
+    let namespace_labels = namespace_object(&review, &inventory_objects).map(labels_of_namespace);
     let mut review = review;
     if let Some(map) = review.as_object_mut() {
-        map.insert(
-            "namespaceObject".into(),
-            namespace_object.unwrap_or(Value::Null),
-        );
+        map.insert("namespaceObject".into(), Value::Null);
     }
     let set = GatekeeperSet::new(vec![template], vec![constraint.clone()], None);
+    // A scoped constraint acts in gator only when it names gator's enforcement point.
+    if constraint.enforcement.at(GATOR_POINT).is_none() {
+        return Ok(CaseOutcome {
+            name: case.name.clone(),
+            constraint: String::new(),
+            expected: expected_text(&case.assertions),
+            outcome: Outcome::Pass,
+            reason: "Ok".to_owned(),
+            messages: Vec::new(),
+        })
+        .and_then(|row| check_assertions(case, row, &[]));
+    }
     let messages: Vec<String> = set
         .review(&review, namespace_labels.as_ref())
         .into_iter()
@@ -449,6 +506,23 @@ fn run_case(
             Err(e) => vec![e],
         })
         .collect();
+    let row = CaseOutcome {
+        name: case.name.clone(),
+        constraint: String::new(),
+        expected: expected_text(&case.assertions),
+        outcome: Outcome::Pass,
+        reason: "Ok".to_owned(),
+        messages: Vec::new(),
+    };
+    check_assertions(case, row, &messages)
+}
+
+/// Checks every assertion of `case` against the result messages.
+fn check_assertions(
+    case: &Case,
+    mut row: CaseOutcome,
+    messages: &[String],
+) -> Result<CaseOutcome, String> {
     let mut failures = Vec::new();
     for assertion in &case.assertions {
         let matching = match &assertion.message {
@@ -468,22 +542,12 @@ fn run_case(
             failures.push(format!("want {assertion}, got {matching}"));
         }
     }
-    Ok(CaseOutcome {
-        name: case.name.clone(),
-        constraint: String::new(),
-        expected: expected_text(&case.assertions),
-        outcome: if failures.is_empty() {
-            Outcome::Pass
-        } else {
-            Outcome::Fail
-        },
-        reason: if failures.is_empty() {
-            "Ok".to_owned()
-        } else {
-            failures.join("; ")
-        },
-        messages,
-    })
+    if !failures.is_empty() {
+        row.outcome = Outcome::Fail;
+        row.reason = failures.join("; ");
+    }
+    row.messages = messages.to_vec();
+    Ok(row)
 }
 
 /// The review's Namespace, when the inventory holds it.

@@ -180,6 +180,9 @@ impl Template {
         let (rego, libs, v1) = rego_found.map_err(&invalid)?;
         let mut engine = regorus::Engine::new();
         engine.set_rego_v0(!v1);
+        // Gatekeeper runs OPA without strict builtin errors: a builtin that errs makes its
+        // expression undefined instead of aborting the evaluation.
+        engine.set_strict_builtin_errors(false);
         builtins::register(&mut engine).map_err(|e| invalid(e.to_string()))?;
         let mut defined = BTreeSet::new();
         let mut calls = Vec::new();
@@ -297,17 +300,32 @@ impl Template {
         };
         let msg_key = regorus::Value::from("msg");
         let details_key = regorus::Value::from("details");
+        // Gatekeeper collects `{msg, details}` pairs into a set: elements that differ only in
+        // other fields (or in an absent versus empty `details`) are one result.
+        let empty = regorus::Value::new_object();
+        let mut seen = BTreeSet::new();
         let mut out = Vec::with_capacity(items.len());
         for item in items {
             let regorus::Value::Object(fields) = item else {
                 continue;
             };
-            let Some(regorus::Value::String(msg)) = fields.get(&msg_key) else {
-                continue;
+            let msg = match fields.get(&msg_key) {
+                None | Some(regorus::Value::Undefined) => continue,
+                Some(regorus::Value::String(msg)) => msg,
+                Some(other) => {
+                    return Err(format!(
+                        "violation msg must be a string, got {}",
+                        builtins::rego_text(other)
+                    ))
+                }
             };
-            let details = fields
-                .get(&details_key)
-                .and_then(|d| d.to_json_str().ok())
+            let details = fields.get(&details_key).unwrap_or(&empty);
+            if !seen.insert((msg.clone(), details.clone())) {
+                continue;
+            }
+            let details = details
+                .to_json_str()
+                .ok()
                 .and_then(|s| serde_json::from_str(&s).ok())
                 .unwrap_or_else(|| Value::Object(serde_json::Map::new()));
             out.push(Violation {

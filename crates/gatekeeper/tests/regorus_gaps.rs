@@ -99,6 +99,7 @@ violation[{"msg": msg}] {
 #[test]
 fn d_negating_a_call_with_an_undefined_argument_fails_the_body() {
     let rego = r#"package k8stest
+import future.keywords.in
 is_allowed(x) { x == "ok" }
 violation[{"msg": "call"}] { not is_allowed(input.parameters.missing) }
 violation[{"msg": "builtin"}] { not startswith(input.parameters.missing, "a") }
@@ -106,6 +107,9 @@ violation[{"msg": "comparison"}] { not input.parameters.missing > 1 }
 violation[{"msg": "plain"}] { not input.parameters.missing }
 violation[{"msg": "equality"}] { not input.parameters.missing == 1 }
 violation[{"msg": "defined"}] { not is_allowed(input.parameters.present) }
+violation[{"msg": "contains"}] { not contains(input.parameters.missing, "x") }
+violation[{"msg": "membership"}] { not "a" in input.parameters.missing }
+violation[{"msg": "dynamic ref"}] { not input.parameters[input.parameters.missing] }
 "#;
     // OPA: only the plain negated reference, the negated equality and the call on a defined
     // argument hold; the others fail because their argument is undefined.
@@ -159,13 +163,31 @@ violation[{"msg": "x"}] {
 }
 
 #[test]
-fn runtime_errors_become_results() {
+fn builtin_errors_are_undefined_and_other_errors_are_results() {
+    // As under Gatekeeper (OPA without strict builtin errors), a builtin that errs only makes
+    // its expression undefined; the other violations stay.
     let rego = r#"package k8stest
-violation[{"msg": msg}] { msg := sprintf("%v", [to_number("not a number")]) }
+violation[{"msg": "a"}] { true }
+violation[{"msg": "b"}] { to_number(input.review.object.metadata.name) > 1 }
+"#;
+    assert_eq!(messages(rego, pod(), json!({})), ["a"]);
+    // A conflict between complete rule values is an evaluation error: one result with its text.
+    let rego = r#"package k8stest
+x = 1 { true }
+x = 2 { true }
+violation[{"msg": "x"}] { x == 1 }
 "#;
     let out = messages(rego, pod(), json!({}));
     assert_eq!(out.len(), 1);
     assert!(out[0].starts_with("ERROR"), "{out:?}");
+}
+
+#[test]
+fn duplicate_violations_are_one_result() {
+    let rego = r#"package k8stest
+violation[{"msg": "same", "container": c}] { c := ["a", "b"][_] }
+"#;
+    assert_eq!(messages(rego, pod(), json!({})), ["same"]);
 }
 
 #[test]
@@ -240,4 +262,54 @@ fn templates_with_both_engines_run_the_chosen_one() {
         let results = set.review(&review, None);
         assert_eq!(results[0].violations.as_ref().unwrap()[0].msg, want);
     }
+}
+
+#[test]
+fn admission_reviews_match_on_the_objects_own_kind() {
+    // An AdmissionReview request without `kind`: the object's apiVersion/kind decide.
+    let rego = "package k8stest\nviolation[{\"msg\": input.review.operation}] { true }\n";
+    let template = template(rego).unwrap();
+    let constraint = Constraint::from_value(&json!({
+        "apiVersion": "constraints.gatekeeper.sh/v1beta1", "kind": "K8sTest", "metadata": {"name": "c"},
+        "spec": {"match": {"kinds": [{"apiGroups": [""], "kinds": ["Pod"]}]}}
+    }))
+    .unwrap();
+    let set = GatekeeperSet::new(vec![template], vec![constraint], None);
+    let review = kanon_gatekeeper::review::review_of_request(&json!({
+        "operation": "CREATE", "object": pod()
+    }))
+    .unwrap();
+    let results = set.review(&review, None);
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0].violations.as_ref().unwrap()[0].msg, "CREATE");
+    // A DELETE without its old object is rejected, as gator does.
+    assert!(kanon_gatekeeper::review::review_of_request(&json!({"operation": "DELETE"})).is_err());
+}
+
+#[test]
+fn absent_parameters_get_no_defaults() {
+    let doc = json!({
+        "apiVersion": "templates.gatekeeper.sh/v1", "kind": "ConstraintTemplate",
+        "metadata": {"name": "k8stest"},
+        "spec": {
+            "crd": {"spec": {"names": {"kind": "K8sTest"}, "validation": {"openAPIV3Schema": {
+                "type": "object", "properties": {"mode": {"type": "string", "default": "strict"}}}}}},
+            "targets": [{"target": "admission.k8s.gatekeeper.sh",
+                "rego": "package k8stest\nviolation[{\"msg\": m}] { m := sprintf(\"%v\", [input.parameters]) }\n"}]
+        }
+    });
+    let constraint = Constraint::from_value(&json!({
+        "apiVersion": "constraints.gatekeeper.sh/v1beta1", "kind": "K8sTest", "metadata": {"name": "c"}
+    }))
+    .unwrap();
+    let set = GatekeeperSet::new(
+        vec![Template::from_value(&doc).unwrap()],
+        vec![constraint],
+        None,
+    );
+    let review = kanon_gatekeeper::review::review_of_object(&pod());
+    assert_eq!(
+        set.review(&review, None)[0].violations.as_ref().unwrap()[0].msg,
+        "{}"
+    );
 }
