@@ -678,29 +678,21 @@ mod tests {
 
     #[test]
     fn more_negation_shapes_follow_opa() {
-        let s = scan("package t\np {\n  not contains(input.a, \"x\")\n}\n");
-        assert!(
-            s.source
-                .contains("__kanon_h0 = input.a; not contains(__kanon_h0, \"x\")"),
-            "{}",
-            s.source
-        );
-        let s = scan("package t\np {\n  not c.name in input.parameters.exempt\n}\n");
-        assert!(s.source.contains("__kanon_h0 = c.name; __kanon_h1 = input.parameters.exempt; not __kanon_h0 in __kanon_h1"), "{}", s.source);
-        let s = scan("package t\np {\n  not data.x[input.y]\n}\n");
-        assert!(
-            s.source
-                .contains("__kanon_h0 = input.y; not data.x[__kanon_h0]"),
-            "{}",
-            s.source
-        );
-        let s = scan("package t\np {\n  not (input.a - 1) > 0\n}\n");
-        assert!(
-            s.source
-                .contains("__kanon_h0 = (input.a - 1); not __kanon_h0 > 0"),
-            "{}",
-            s.source
-        );
+        for (body, want) in [
+            (
+                "not contains(input.a, \"x\")",
+                "__kanon_h0 = input.a; not contains(__kanon_h0, \"x\")",
+            ),
+            (
+                "not c.name in input.parameters.exempt",
+                "__kanon_h0 = c.name; __kanon_h1 = input.parameters.exempt; not __kanon_h0 in __kanon_h1",
+            ),
+            ("not data.x[input.y]", "__kanon_h0 = input.y; not data.x[__kanon_h0]"),
+            ("not (input.a - 1) > 0", "__kanon_h0 = (input.a - 1); not __kanon_h0 > 0"),
+        ] {
+            let s = scan(&format!("package t\np {{\n  {body}\n}}\n"));
+            assert!(s.source.contains(want), "{body}: {}", s.source);
+        }
     }
 
     #[test]
