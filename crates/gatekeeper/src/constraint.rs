@@ -301,6 +301,44 @@ pub struct Constraint {
     pub enforcement: Enforcement,
     /// The whole document (CEL's `params`).
     pub document: Value,
+    /// Why `spec.match` breaks the constraint schema, if it does.
+    match_error: Option<String>,
+}
+
+/// The checks the constraint CRD's schema makes on `spec.match`: namespace patterns, the
+/// `source` and `scope` values.
+fn match_schema_error(value: Option<&Value>) -> Option<String> {
+    let value = value?;
+    let namespace = |n: &str| {
+        let inner = n.strip_prefix('*').unwrap_or(n);
+        let inner = inner.strip_suffix('*').unwrap_or(inner);
+        inner
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == ':')
+    };
+    for field in ["namespaces", "excludedNamespaces"] {
+        for (i, n) in value
+            .get(field)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            if !n.as_str().is_some_and(namespace) {
+                return Some(format!(
+                    "spec.match.{field}[{i}]: Invalid value: {n}: spec.match.{field}[{i}] in body should match '^\\*?[-:a-z0-9]*\\*?$'"
+                ));
+            }
+        }
+    }
+    if let Some(source) = value.get("source") {
+        if !matches!(source.as_str(), Some("All" | "Original" | "Generated")) {
+            return Some(format!(
+                "spec.match.source: Unsupported value: {source}: supported values: \"All\", \"Original\", \"Generated\""
+            ));
+        }
+    }
+    None
 }
 
 impl Constraint {
@@ -318,8 +356,17 @@ impl Constraint {
             name: name.clone(),
             reason,
         };
-        let spec = document.get("spec");
-        let matcher = Match::from_value(spec.and_then(|s| s.get("match"))).map_err(&invalid)?;
+        let spec = document.get("spec").filter(|s| !s.is_null());
+        if spec.is_some_and(|s| !s.is_object()) {
+            return Err(invalid("spec must be an object".to_owned()));
+        }
+        // A match that breaks the constraint CRD's schema makes the constraint invalid (see
+        // `bind`), like a bad parameter.
+        let match_value = spec.and_then(|s| s.get("match"));
+        let (matcher, match_error) = match Match::from_value(match_value) {
+            Ok(matcher) => (matcher, match_schema_error(match_value)),
+            Err(e) => (Match::default(), Some(e)),
+        };
         let parameters = spec
             .and_then(|s| s.get("parameters"))
             .filter(|p| !p.is_null())
@@ -359,11 +406,19 @@ impl Constraint {
             parameters,
             enforcement,
             document: document.clone(),
+            match_error,
         })
     }
 
     /// Validates the parameters against the template's schema and applies its defaults.
     pub fn bind(&mut self, schema: Option<&Value>) -> Result<(), Error> {
+        if let Some(reason) = self.match_error.clone() {
+            return Err(Error::Constraint {
+                kind: self.kind.clone(),
+                name: self.name.clone(),
+                reason,
+            });
+        }
         let Some(schema) = schema else {
             return Ok(());
         };

@@ -1,6 +1,7 @@
 //! The OpenAPI v3 schema a ConstraintTemplate declares for its Constraints' `spec.parameters`:
 //! structural validation (types, `enum`, `properties`, `items`, `additionalProperties`,
-//! `required`) and defaulting (`default`), as the API server applies them to a custom resource.
+//! `required`, `pattern`, numeric and size bounds, `uniqueItems`, `allOf`/`anyOf`/`oneOf`/`not`)
+//! and defaulting (`default`), as the API server applies them to a custom resource.
 
 use serde_json::{Map, Value};
 
@@ -40,6 +41,44 @@ pub(crate) fn validate(schema: &Value, value: &Value, path: &str) -> Result<(), 
             ));
         }
     }
+    bounds(schema, value, path)?;
+    for sub in schema
+        .get("allOf")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        validate(sub, value, path)?;
+    }
+    if let Some(any) = schema.get("anyOf").and_then(Value::as_array) {
+        if !any.iter().any(|sub| validate(sub, value, path).is_ok()) {
+            return Err(format!(
+                "{path}: Invalid value: {}: must match a schema in anyOf",
+                short(value)
+            ));
+        }
+    }
+    if let Some(one) = schema.get("oneOf").and_then(Value::as_array) {
+        if one
+            .iter()
+            .filter(|sub| validate(sub, value, path).is_ok())
+            .count()
+            != 1
+        {
+            return Err(format!(
+                "{path}: Invalid value: {}: must match exactly one schema in oneOf",
+                short(value)
+            ));
+        }
+    }
+    if let Some(not) = schema.get("not") {
+        if validate(not, value, path).is_ok() {
+            return Err(format!(
+                "{path}: Invalid value: {}: must not match the schema in not",
+                short(value)
+            ));
+        }
+    }
     match value {
         Value::Object(map) => {
             let properties = schema.get("properties").and_then(Value::as_object);
@@ -70,6 +109,83 @@ pub(crate) fn validate(schema: &Value, value: &Value, path: &str) -> Result<(), 
                 for (i, item) in items.iter().enumerate() {
                     validate(item_schema, item, &format!("{path}[{i}]"))?;
                 }
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// `pattern`, `minimum`/`maximum` (with `exclusive*`), `minLength`/`maxLength`,
+/// `minItems`/`maxItems`, `uniqueItems`, `minProperties`/`maxProperties`.
+fn bounds(schema: &Map<String, Value>, value: &Value, path: &str) -> Result<(), String> {
+    let number = |key: &str| schema.get(key).and_then(Value::as_f64);
+    let flag = |key: &str| schema.get(key).and_then(Value::as_bool) == Some(true);
+    let fail = |what: String| {
+        Err(format!(
+            "{path}: Invalid value: {}: {path} in body {what}",
+            short(value)
+        ))
+    };
+    match value {
+        Value::String(text) => {
+            if let Some(pattern) = schema.get("pattern").and_then(Value::as_str) {
+                let regex = regex::Regex::new(pattern).map_err(|e| {
+                    format!("{path}: the schema's pattern {pattern:?} is invalid: {e}")
+                })?;
+                if !regex.is_match(text) {
+                    return fail(format!("should match '{pattern}'"));
+                }
+            }
+            let len = text.chars().count() as f64;
+            if number("minLength").is_some_and(|m| len < m) {
+                return fail(format!(
+                    "should be at least {} chars long",
+                    number("minLength").unwrap_or(0.0)
+                ));
+            }
+            if number("maxLength").is_some_and(|m| len > m) {
+                return fail(format!(
+                    "may not be longer than {}",
+                    number("maxLength").unwrap_or(0.0)
+                ));
+            }
+        }
+        Value::Number(n) => {
+            let n = n.as_f64().unwrap_or(0.0);
+            if let Some(min) = number("minimum") {
+                if n < min || (flag("exclusiveMinimum") && n <= min) {
+                    return fail(format!("should be greater than or equal to {min}"));
+                }
+            }
+            if let Some(max) = number("maximum") {
+                if n > max || (flag("exclusiveMaximum") && n >= max) {
+                    return fail(format!("should be less than or equal to {max}"));
+                }
+            }
+        }
+        Value::Array(items) => {
+            let len = items.len() as f64;
+            if number("minItems").is_some_and(|m| len < m) {
+                return fail("should have at least the minimum number of items".into());
+            }
+            if number("maxItems").is_some_and(|m| len > m) {
+                return fail("must have at most the maximum number of items".into());
+            }
+            if flag("uniqueItems") {
+                for (i, item) in items.iter().enumerate() {
+                    if items.iter().skip(i + 1).any(|other| other == item) {
+                        return Err(format!("{path}[{i}]: Duplicate value: {}", short(item)));
+                    }
+                }
+            }
+        }
+        Value::Object(map) => {
+            let len = map.len() as f64;
+            if number("minProperties").is_some_and(|m| len < m)
+                || number("maxProperties").is_some_and(|m| len > m)
+            {
+                return fail("has the wrong number of properties".into());
             }
         }
         _ => {}
@@ -169,6 +285,24 @@ mod tests {
         assert!(validate(&schema(), &json!({"mode": "c"}), "parameters").is_err());
         assert!(validate(&schema(), &json!({"limit": 2.5}), "parameters").is_err());
         assert!(validate(&schema(), &json!({"limit": 2, "other": true}), "parameters").is_ok());
+        let bounded = json!({"type": "object", "properties": {
+            "name": {"type": "string", "pattern": "^[a-z]+$", "maxLength": 5},
+            "n": {"type": "integer", "minimum": 1},
+            "tags": {"type": "array", "uniqueItems": true, "items": {"type": "string"}}}});
+        assert!(validate(
+            &bounded,
+            &json!({"name": "abc", "n": 1, "tags": ["a", "b"]}),
+            "p"
+        )
+        .is_ok());
+        for bad in [
+            json!({"name": "ABC"}),
+            json!({"name": "abcdef"}),
+            json!({"n": 0}),
+            json!({"tags": ["a", "a"]}),
+        ] {
+            assert!(validate(&bounded, &bad, "p").is_err(), "{bad}");
+        }
     }
 
     #[test]

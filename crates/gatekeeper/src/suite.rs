@@ -570,3 +570,101 @@ fn labels_of_namespace(ns: &Value) -> Labels {
         })
         .unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use std::collections::BTreeMap;
+
+    fn files() -> BTreeMap<&'static str, Value> {
+        let template = json!({
+            "apiVersion": "templates.gatekeeper.sh/v1", "kind": "ConstraintTemplate",
+            "metadata": {"name": "k8sdeny"},
+            "spec": {
+                "crd": {"spec": {"names": {"kind": "K8sDeny"}, "validation": {"openAPIV3Schema": {
+                    "type": "object", "properties": {"n": {"type": "integer"}}}}}},
+                "targets": [{"target": "admission.k8s.gatekeeper.sh",
+                    "rego": "package k8sdeny\nviolation[{\"msg\": \"denied\"}] { true }\n"}]
+            }
+        });
+        let constraint = |name: &str, spec: Value| {
+            json!({"apiVersion": "constraints.gatekeeper.sh/v1beta1", "kind": "K8sDeny",
+                "metadata": {"name": name}, "spec": spec})
+        };
+        BTreeMap::from([
+            ("template.yaml", template),
+            (
+                "good.yaml",
+                constraint("good", json!({"parameters": {"n": 1}})),
+            ),
+            (
+                "bad.yaml",
+                constraint("bad", json!({"parameters": {"n": "one"}})),
+            ),
+            (
+                "scoped.yaml",
+                constraint(
+                    "scoped",
+                    json!({"enforcementAction": "scoped", "scopedEnforcementActions": [
+                        {"action": "deny", "enforcementPoints": [{"name": "audit.gatekeeper.sh"}]}]}),
+                ),
+            ),
+            (
+                "pod.yaml",
+                json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}}),
+            ),
+        ])
+    }
+
+    fn run(tests: Value) -> Vec<TestOutcome> {
+        let files = files();
+        let read = |path: &str| -> Result<Vec<Value>, String> {
+            files
+                .get(path)
+                .cloned()
+                .map(|d| vec![d])
+                .ok_or(format!("{path}: missing"))
+        };
+        let suite = parse_suite(
+            &json!({"kind": "Suite", "apiVersion": "test.gatekeeper.sh/v1alpha1",
+            "metadata": {"name": "s"}, "tests": tests}),
+        )
+        .unwrap();
+        run_suite(&suite, &read, None, EngineChoice::PreferCel)
+    }
+
+    #[test]
+    fn invalid_constraints_and_scoped_actions() {
+        let case = |violations: &str| json!([{"name": "c", "object": "pod.yaml", "assertions": [{"violations": violations}]}]);
+        let out = run(json!([
+            {"name": "good", "template": "template.yaml", "constraint": "good.yaml", "cases": case("yes")},
+            {"name": "bad-is-invalid", "template": "template.yaml", "constraint": "bad.yaml", "invalid": true},
+            {"name": "good-is-not-invalid", "template": "template.yaml", "constraint": "good.yaml", "invalid": true},
+            {"name": "bad-fails", "template": "template.yaml", "constraint": "bad.yaml", "cases": case("yes")},
+            {"name": "scoped-elsewhere", "template": "template.yaml", "constraint": "scoped.yaml", "cases": case("no")},
+            {"name": "bad-assertion", "template": "template.yaml", "constraint": "good.yaml", "cases": case("maybe")}
+        ]));
+        let summary: Vec<(String, Option<bool>, Vec<Outcome>)> = out
+            .into_iter()
+            .map(|t| {
+                (
+                    t.name,
+                    t.error.map(|_| true),
+                    t.cases.into_iter().map(|c| c.outcome).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("good".to_owned(), None, vec![Outcome::Pass]),
+                ("bad-is-invalid".to_owned(), None, vec![Outcome::Pass]),
+                ("good-is-not-invalid".to_owned(), Some(true), vec![]),
+                ("bad-fails".to_owned(), Some(true), vec![]),
+                ("scoped-elsewhere".to_owned(), None, vec![Outcome::Pass]),
+                ("bad-assertion".to_owned(), None, vec![Outcome::Fail]),
+            ]
+        );
+    }
+}
