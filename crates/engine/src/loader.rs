@@ -150,8 +150,14 @@ impl PolicyLoader {
                 Ok(Vec::new())
             }
             DocumentKind::GatekeeperConstraint => {
-                self.constraints
-                    .push(Constraint::from_value(document).map_err(|e| e.to_string())?);
+                let constraint = Constraint::from_value(document).map_err(|e| e.to_string())?;
+                if let Some(error) = constraint.match_error() {
+                    return Err(format!(
+                        "{} {:?}: {error}",
+                        constraint.kind, constraint.name
+                    ));
+                }
+                self.constraints.push(constraint);
                 Ok(Vec::new())
             }
             DocumentKind::UnsupportedPolicy => Err(format!(

@@ -56,7 +56,15 @@ impl CelProgram {
         // Gatekeeper's source field is `matchCondition`; the plural is accepted too.
         let mut conditions: Vec<NamedExpression> = list(source, "matchCondition")?;
         conditions.extend(list::<NamedExpression>(source, "matchConditions")?);
-        let ignore_failures = source.get("failurePolicy").and_then(Value::as_str) == Some("Ignore");
+        let ignore_failures = match source.get("failurePolicy").and_then(Value::as_str) {
+            None | Some("Fail") => false,
+            Some("Ignore") => true,
+            Some(other) => {
+                return Err(format!(
+                    "source.failurePolicy: Unsupported value: {other:?}: supported values: \"Fail\", \"Ignore\""
+                ))
+            }
+        };
         let validations: Vec<Validation> = list(source, "validations")?;
         let program = CelProgram {
             ignore_failures,
@@ -90,10 +98,9 @@ impl CelProgram {
     ) -> Result<Vec<Violation>, String> {
         let null = Value::Null;
         let field = |key: &str| review.get(key).unwrap_or(&null);
-        // The CEL driver leaves `object` null on DELETE (`variables.anyObject` is the old one).
-        let delete = review.get("operation").and_then(Value::as_str) == Some("DELETE");
+        // Gatekeeper puts the old object into `object` on DELETE before any driver runs.
         let act = activation(
-            if delete { &null } else { field("object") },
+            field("object"),
             field("oldObject"),
             review,
             params,

@@ -106,6 +106,14 @@ pub struct Subject<'a> {
 }
 
 impl Match {
+    /// A match that selects nothing (a constraint whose `spec.match` is broken).
+    fn nothing() -> Match {
+        Match {
+            kinds: Some(Vec::new()),
+            ..Match::default()
+        }
+    }
+
     fn from_value(value: Option<&Value>) -> Result<Match, String> {
         let Some(value) = value.filter(|v| !v.is_null()) else {
             return Ok(Match::default());
@@ -305,6 +313,14 @@ pub struct Constraint {
     match_error: Option<String>,
 }
 
+impl Constraint {
+    /// Why `spec.match` breaks the constraint CRD's schema, if it does (the constraint then
+    /// matches nothing and fails to bind).
+    pub fn match_error(&self) -> Option<&str> {
+        self.match_error.as_deref()
+    }
+}
+
 /// The checks the constraint CRD's schema makes on `spec.match`: namespace patterns, the
 /// `source` and `scope` values.
 fn match_schema_error(value: Option<&Value>) -> Option<String> {
@@ -316,6 +332,13 @@ fn match_schema_error(value: Option<&Value>) -> Option<String> {
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == ':')
     };
+    if let Some(name) = value.get("name").filter(|n| !n.is_null()) {
+        if !name.as_str().is_some_and(namespace) {
+            return Some(format!(
+                "spec.match.name: Invalid value: {name}: spec.match.name in body should match '^\\*?[-:a-z0-9]*\\*?$'"
+            ));
+        }
+    }
     for field in ["namespaces", "excludedNamespaces"] {
         for (i, n) in value
             .get(field)
@@ -331,7 +354,7 @@ fn match_schema_error(value: Option<&Value>) -> Option<String> {
             }
         }
     }
-    if let Some(source) = value.get("source") {
+    if let Some(source) = value.get("source").filter(|s| !s.is_null()) {
         if !matches!(source.as_str(), Some("All" | "Original" | "Generated")) {
             return Some(format!(
                 "spec.match.source: Unsupported value: {source}: supported values: \"All\", \"Original\", \"Generated\""
@@ -365,7 +388,7 @@ impl Constraint {
         let match_value = spec.and_then(|s| s.get("match"));
         let (matcher, match_error) = match Match::from_value(match_value) {
             Ok(matcher) => (matcher, match_schema_error(match_value)),
-            Err(e) => (Match::default(), Some(e)),
+            Err(e) => (Match::nothing(), Some(e)),
         };
         let parameters = spec
             .and_then(|s| s.get("parameters"))

@@ -245,7 +245,8 @@ fn matches(
         })
     };
     match (facts.object, facts.old_object) {
-        (Some(o), Some(old)) if facts.operation == "UPDATE" => Ok(subject(o)? || subject(old)?),
+        // Gatekeeper's matchAny: either object.
+        (Some(o), Some(old)) => Ok(subject(o)? || subject(old)?),
         (Some(o), _) => subject(o),
         (None, Some(old)) => subject(old),
         (None, None) => subject(&null),

@@ -379,10 +379,7 @@ impl<'a> Scanner<'a> {
         };
         let name = format!("__kanon_h{}", self.hoisted);
         self.hoisted += 1;
-        let term: String = self.src[first.start..last.end]
-            .chars()
-            .map(|c| if c == '\n' { ' ' } else { c })
-            .collect();
+        let term = &self.src[first.start..last.end];
         self.edits.push(Edit {
             start: not.start,
             end: not.start,
@@ -457,8 +454,23 @@ impl<'a> Scanner<'a> {
                 }
             }
         }
+        // Hoisting is skipped where a one-line binding could not say the same: terms that
+        // span lines (comprehension bodies, comments), `_` wildcards (OPA rejects those in a
+        // negation) and expressions with `with` modifiers.
+        if self.tok_text(end) == "with" {
+            return;
+        }
         for (a, b) in hoist {
-            self.hoist(not_index, a, b);
+            let plain = (a..b).all(|j| {
+                self.tokens.get(j).is_some_and(|t| {
+                    t.kind != Tok::Newline
+                        && !(t.kind == Tok::Ident && self.text(t) == "_")
+                        && !(t.kind == Tok::Str && self.text(t).contains('\n'))
+                })
+            });
+            if plain {
+                self.hoist(not_index, a, b);
+            }
         }
     }
 
@@ -692,6 +704,17 @@ mod tests {
         ] {
             let s = scan(&format!("package t\np {{\n  {body}\n}}\n"));
             assert!(s.source.contains(want), "{body}: {}", s.source);
+        }
+    }
+
+    #[test]
+    fn terms_a_binding_cannot_carry_stay_in_place() {
+        for src in [
+            "package t\np {\n  not count([c |\n    c := input.x[_]\n  ]) > 0\n}\n",
+            "package t\np {\n  not startswith(input.c[_].image, \"r/\")\n}\n",
+            "package t\np {\n  not f(input.x) with input as {\"x\": 1}\n}\n",
+        ] {
+            assert_eq!(scan(src).source, src);
         }
     }
 

@@ -278,8 +278,8 @@ pub fn run_suite(
         .filter(|t| {
             filter.is_none_or(|f| {
                 selected(f, &t.name, None)
-                    && (f.case.is_none()
-                        || t.cases.iter().any(|c| selected(f, &t.name, Some(&c.name))))
+                    || (f.case.is_none()
+                        && t.cases.iter().any(|c| selected(f, &t.name, Some(&c.name))))
             })
         })
         .map(|test| {
@@ -299,13 +299,14 @@ pub fn run_suite(
         .collect()
 }
 
+/// gator's filters: `TEST//CASE` needs both to match; a single pattern selects a test when
+/// the test or any of its cases matches, and a case when it or its test matches.
 fn selected(filter: &Filter, test: &str, case: Option<&str>) -> bool {
-    if !filter.test.is_match(test) {
-        return false;
-    }
     match (&filter.case, case) {
-        (Some(c), Some(case)) => c.is_match(case),
-        _ => true,
+        (Some(c), Some(case)) => filter.test.is_match(test) && c.is_match(case),
+        (Some(_), None) => filter.test.is_match(test),
+        (None, Some(case)) => filter.test.is_match(test) || filter.test.is_match(case),
+        (None, None) => filter.test.is_match(test),
     }
 }
 
