@@ -76,8 +76,8 @@ pub(crate) struct ApplyArgs {
     files: Vec<String>,
 
     /// Policies: files or directories of Kyverno `ClusterPolicy`/`Policy` and `PolicyException`
-    /// documents, ValidatingAdmissionPolicies with their bindings, Kyverno ValidatingPolicies.
-    /// Repeatable. With policies, the built-in Pod Security defaults are off (add `--pss` to
+    /// documents, ValidatingAdmissionPolicies with their bindings, Kyverno ValidatingPolicies,
+    /// Gatekeeper ConstraintTemplates and Constraints. Repeatable. With policies, the built-in Pod Security defaults are off (add `--pss` to
     /// keep them).
     #[arg(short = 'p', long = "policy", value_name = "PATH")]
     policies: Vec<String>,
