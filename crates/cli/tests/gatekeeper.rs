@@ -219,6 +219,7 @@ spec:
     rego: |
       package k8smaxreplicas
       violation[{"msg": msg}] {
+        print("debug output from the template")
         input.review.object.spec.replicas > input.parameters.max
         msg := sprintf("%v replicas, at most %v", [input.review.object.spec.replicas, input.parameters.max])
       }
@@ -256,6 +257,8 @@ spec:
     ]);
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("spec.parameters.max"), "{}", run.stdout);
+    // Rego `print` output does not leak into kanon's output streams.
+    assert!(!run.stderr.contains("debug output") && !run.stdout.contains("debug output"));
     assert!(
         run.stdout.contains("5 replicas, at most 3"),
         "{}",

@@ -183,6 +183,9 @@ impl Template {
         // Gatekeeper runs OPA without strict builtin errors: a builtin that errs makes its
         // expression undefined instead of aborting the evaluation.
         engine.set_strict_builtin_errors(false);
+        // `print` output is gathered (and dropped after each evaluation) instead of going to
+        // the process's stderr: domain crates do no I/O.
+        engine.set_gather_prints(true);
         builtins::register(&mut engine).map_err(|e| invalid(e.to_string()))?;
         let mut defined = BTreeSet::new();
         let mut calls = Vec::new();
@@ -285,6 +288,7 @@ impl Template {
         let mut engine = evaluator.take();
         engine.set_input(input);
         let result = engine.eval_rule(entry.clone());
+        let _ = engine.take_prints();
         evaluator.give_back(engine);
         let value = result.map_err(|e| one_line(&e.to_string()))?;
         let items: Vec<&regorus::Value> = match &value {
