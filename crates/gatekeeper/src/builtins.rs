@@ -274,6 +274,8 @@ fn go_quote(s: &str) -> String {
 pub(crate) fn sprintf(format: &str, args: &[GoArg]) -> String {
     let mut out = String::with_capacity(format.len() + 16);
     let mut next = 0usize;
+    // Go reports unused arguments only when no explicit index was used.
+    let mut reordered = false;
     let mut chars = format.chars().peekable();
     while let Some(c) = chars.next() {
         if c != '%' {
@@ -303,12 +305,31 @@ pub(crate) fn sprintf(format: &str, args: &[GoArg]) -> String {
                 Err(()) => out.push_str("%!(BADPREC)"),
             }
         }
+        // `%[n]v`: an explicit (1-based) argument index.
+        let mut bad_index = false;
+        if chars.peek() == Some(&'[') {
+            chars.next();
+            let digits: String =
+                std::iter::from_fn(|| chars.next_if(char::is_ascii_digit)).collect();
+            match (chars.next_if_eq(&']'), digits.parse::<usize>()) {
+                (Some(_), Ok(n)) if n >= 1 && n <= args.len() => {
+                    next = n - 1;
+                    reordered = true;
+                }
+                _ => bad_index = true,
+            }
+        }
         let Some(verb) = chars.next() else {
             out.push_str("%!(NOVERB)");
             break;
         };
         if verb == '%' {
             out.push('%');
+            continue;
+        }
+        if bad_index {
+            let _ = write!(out, "%!{verb}(BADINDEX)");
+            reordered = true;
             continue;
         }
         let Some(arg) = args.get(next) else {
@@ -318,7 +339,7 @@ pub(crate) fn sprintf(format: &str, args: &[GoArg]) -> String {
         next += 1;
         format_one(&mut out, verb, &spec, arg);
     }
-    if next < args.len() {
+    if !reordered && next < args.len() {
         out.push_str("%!(EXTRA ");
         for (i, arg) in args.iter().enumerate().skip(next) {
             if i > next {
@@ -616,6 +637,8 @@ mod tests {
             "1.00 0.5"
         );
         assert_eq!(sprintf("trailing %", &[]), "trailing %!(NOVERB)");
+        assert_eq!(sprintf("%[2]v-%[1]v", &[s("a"), s("b")]), "b-a");
+        assert_eq!(sprintf("%[3]v", &[s("a")]), "%!v(BADINDEX)");
         assert_eq!(
             sprintf("%*d", &[GoArg::Int(1_000_000_000_000), GoArg::Int(1)]),
             "%!(BADWIDTH)1"
