@@ -113,6 +113,7 @@ pub fn load(options: &LoadOptions, now_unix_seconds: i64) -> Result<Loaded> {
             ));
         }
     }
+    errors.extend(loader.take_unbound_constraints());
     if !errors.is_empty() {
         return Err(Error::Policies(errors));
     }

@@ -270,6 +270,10 @@ pub(crate) fn run(args: ApplyArgs) -> u8 {
             &param_kinds,
         ));
     }
+    for problem in loader.take_unbound_constraints() {
+        eprintln!("error: {problem}");
+        load_errors += 1;
+    }
     if let (false, Some(kinds)) = (args.parse_only, loader.inventory_kinds()) {
         // Gatekeeper's referential data: the objects of the synced kinds among the inputs
         // (all of them when a template reads the inventory without naming kinds).

@@ -270,3 +270,36 @@ spec:
         run.stdout
     );
 }
+
+#[test]
+fn constraints_without_their_template_are_load_errors_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let constraint = dir.path().join("constraint.yaml");
+    std::fs::write(
+        &constraint,
+        "apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: K8sNowhere\nmetadata: {name: orphan}\n---\napiVersion: constraints.gatekeeper.sh/v1beta1\nkind: K8sNowhere\nmetadata: {name: bad-selector}\nspec:\n  match:\n    labelSelector:\n      matchExpressions: [{key: a, operator: Sometimes}]\n",
+    )
+    .unwrap();
+    let run = kanon(&[
+        "apply",
+        "-p",
+        constraint.to_str().unwrap(),
+        "-f",
+        common::DEBUG_POD,
+    ]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.stderr
+            .matches("no ConstraintTemplate defines the kind \"K8sNowhere\"")
+            .count(),
+        1,
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("not a valid selector operator"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stdout.contains("ERROR"), "{}", run.stdout);
+}

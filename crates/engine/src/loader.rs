@@ -254,6 +254,24 @@ impl PolicyLoader {
         self.gatekeeper_point = Some(point);
     }
 
+    /// Removes the Gatekeeper constraints whose kind no loaded template defines (Gatekeeper
+    /// would have no CRD for them) and says why, once per constraint.
+    pub fn take_unbound_constraints(&mut self) -> Vec<String> {
+        let kinds: Vec<String> = self.templates.iter().map(|t| t.kind.clone()).collect();
+        let mut problems = Vec::new();
+        self.constraints.retain(|c| {
+            let bound = kinds.contains(&c.kind);
+            if !bound {
+                problems.push(format!(
+                    "{} {:?}: no ConstraintTemplate defines the kind {:?}",
+                    c.kind, c.name, c.kind
+                ));
+            }
+            bound
+        });
+        problems
+    }
+
     /// Sets the objects Gatekeeper templates see in `data.inventory` (referential data).
     pub fn set_inventory(&mut self, objects: Vec<Value>) {
         self.inventory = Some(objects);

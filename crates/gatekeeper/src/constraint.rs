@@ -354,6 +354,43 @@ fn match_schema_error(value: Option<&Value>) -> Option<String> {
             }
         }
     }
+    for field in ["labelSelector", "namespaceSelector"] {
+        for (i, requirement) in value
+            .pointer(&format!("/{field}/matchExpressions"))
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let at = format!("spec.match.{field}.matchExpressions[{i}]");
+            let operator = requirement
+                .get("operator")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            let values = requirement
+                .get("values")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len);
+            match operator {
+                "In" | "NotIn" if values == 0 => {
+                    return Some(format!(
+                        "{at}.values: Required value: must be specified when `operator` is 'In' or 'NotIn'"
+                    ))
+                }
+                "Exists" | "DoesNotExist" if values > 0 => {
+                    return Some(format!(
+                        "{at}.values: Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist'"
+                    ))
+                }
+                "In" | "NotIn" | "Exists" | "DoesNotExist" => {}
+                other => {
+                    return Some(format!(
+                        "{at}.operator: Invalid value: {other:?}: not a valid selector operator"
+                    ))
+                }
+            }
+        }
+    }
     if let Some(source) = value.get("source").filter(|s| !s.is_null()) {
         if !matches!(source.as_str(), Some("All" | "Original" | "Generated")) {
             return Some(format!(
