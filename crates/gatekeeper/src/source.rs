@@ -341,6 +341,32 @@ impl<'a> Scanner<'a> {
         self.is_call(from, to) || refs_too
     }
 
+    /// References and calls inside a composite literal (`[input.a]`, `{"k": input.b}`),
+    /// which OPA evaluates before the expression; comprehensions are left alone.
+    fn literal_parts(&self, from: usize, to: usize, out: &mut Vec<(usize, usize)>) {
+        let open = self.tok_text(from);
+        if !matches!(open, "[" | "{") || !self.is_punct(from, open) {
+            return;
+        }
+        if self.matching(from) != Some(to - 1) {
+            return;
+        }
+        if self.split_top(from + 1, to - 1, |p| p == "|").len() > 1 {
+            return;
+        }
+        for (a, b) in self.split_top(from + 1, to - 1, |p| p == ",") {
+            for (c, d) in self.split_top(a, b, |p| p == ":") {
+                if let Some((c, d)) = self.trim(c, d) {
+                    if self.needs_hoisting(c, d, true) {
+                        out.push((c, d));
+                    } else {
+                        self.literal_parts(c, d, out);
+                    }
+                }
+            }
+        }
+    }
+
     /// The bracketed operands of a reference term (`data.x[input.y]`) that OPA evaluates
     /// first: references and calls inside `[...]` at the term's top level.
     fn dynamic_ref_parts(&self, from: usize, to: usize, out: &mut Vec<(usize, usize)>) {
@@ -429,8 +455,11 @@ impl<'a> Scanner<'a> {
                 if let Some((a, b)) = self.trim(a, b) {
                     if self.needs_hoisting(a, b, !equality) {
                         hoist.push((a, b));
-                    } else if equality {
-                        self.dynamic_ref_parts(a, b, &mut hoist);
+                    } else {
+                        if equality {
+                            self.dynamic_ref_parts(a, b, &mut hoist);
+                        }
+                        self.literal_parts(a, b, &mut hoist);
                     }
                 }
             }
@@ -439,6 +468,8 @@ impl<'a> Scanner<'a> {
                 if let Some((a, b)) = self.trim(a, b) {
                     if self.needs_hoisting(a, b, true) {
                         hoist.push((a, b));
+                    } else {
+                        self.literal_parts(a, b, &mut hoist);
                     }
                 }
             }
@@ -450,6 +481,8 @@ impl<'a> Scanner<'a> {
                 if let Some((a, b)) = self.trim(a, b) {
                     if self.needs_hoisting(a, b, true) {
                         hoist.push((a, b));
+                    } else {
+                        self.literal_parts(a, b, &mut hoist);
                     }
                 }
             }
@@ -701,6 +734,11 @@ mod tests {
             ),
             ("not data.x[input.y]", "__kanon_h0 = input.y; not data.x[__kanon_h0]"),
             ("not (input.a - 1) > 0", "__kanon_h0 = (input.a - 1); not __kanon_h0 > 0"),
+            ("not f([input.a, 1])", "__kanon_h0 = input.a; not f([__kanon_h0, 1])"),
+            (
+                "not x == {\"k\": input.b}",
+                "__kanon_h0 = input.b; not x == {\"k\": __kanon_h0}",
+            ),
         ] {
             let s = scan(&format!("package t\np {{\n  {body}\n}}\n"));
             assert!(s.source.contains(want), "{body}: {}", s.source);

@@ -110,6 +110,7 @@ violation[{"msg": "defined"}] { not is_allowed(input.parameters.present) }
 violation[{"msg": "contains"}] { not contains(input.parameters.missing, "x") }
 violation[{"msg": "membership"}] { not "a" in input.parameters.missing }
 violation[{"msg": "dynamic ref"}] { not input.parameters[input.parameters.missing] }
+violation[{"msg": "literal"}] { not count([input.parameters.missing]) == 0 }
 "#;
     // OPA: only the plain negated reference, the negated equality and the call on a defined
     // argument hold; the others fail because their argument is undefined.
