@@ -395,7 +395,7 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    fn hoist(&mut self, not_index: usize, from: usize, to: usize) {
+    fn hoist(&mut self, not_index: usize, from: usize, to: usize, with: &str) {
         let (Some(first), Some(last), Some(not)) = (
             self.tokens.get(from).copied(),
             self.tokens.get(to - 1).copied(),
@@ -409,7 +409,7 @@ impl<'a> Scanner<'a> {
         self.edits.push(Edit {
             start: not.start,
             end: not.start,
-            text: format!("{name} = {term}; "),
+            text: format!("{name} = {term}{with}; "),
         });
         self.edits.push(Edit {
             start: first.start,
@@ -490,9 +490,25 @@ impl<'a> Scanner<'a> {
         // Hoisting is skipped where a one-line binding could not say the same: terms that
         // span lines (comprehension bodies, comments), `_` wildcards (OPA rejects those in a
         // negation) and expressions with `with` modifiers.
-        if self.tok_text(end) == "with" {
-            return;
+        // `with` modifiers apply to the bindings too (OPA copies them onto the generated
+        // expressions).
+        let mut with_end = end;
+        while self.tok_text(with_end) == "with" {
+            with_end = self.expression_end(with_end + 1);
         }
+        let with = match (
+            self.tokens.get(end),
+            with_end.checked_sub(1).and_then(|i| self.tokens.get(i)),
+        ) {
+            (Some(first), Some(last)) if with_end > end => {
+                let text = &self.src[first.start..last.end];
+                if text.contains('\n') {
+                    return;
+                }
+                format!(" {text}")
+            }
+            _ => String::new(),
+        };
         for (a, b) in hoist {
             let plain = (a..b).all(|j| {
                 self.tokens.get(j).is_some_and(|t| {
@@ -502,7 +518,7 @@ impl<'a> Scanner<'a> {
                 })
             });
             if plain {
-                self.hoist(not_index, a, b);
+                self.hoist(not_index, a, b, &with);
             }
         }
     }
@@ -750,10 +766,17 @@ mod tests {
         for src in [
             "package t\np {\n  not count([c |\n    c := input.x[_]\n  ]) > 0\n}\n",
             "package t\np {\n  not startswith(input.c[_].image, \"r/\")\n}\n",
-            "package t\np {\n  not f(input.x) with input as {\"x\": 1}\n}\n",
         ] {
             assert_eq!(scan(src).source, src);
         }
+        let s = scan("package t\np {\n  not f(input.x) with input as {\"x\": 1}\n}\n");
+        assert!(
+            s.source.contains(
+                "__kanon_h0 = input.x with input as {\"x\": 1}; not f(__kanon_h0) with input as {\"x\": 1}"
+            ),
+            "{}",
+            s.source
+        );
     }
 
     #[test]

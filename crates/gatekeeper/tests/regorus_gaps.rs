@@ -111,6 +111,7 @@ violation[{"msg": "contains"}] { not contains(input.parameters.missing, "x") }
 violation[{"msg": "membership"}] { not "a" in input.parameters.missing }
 violation[{"msg": "dynamic ref"}] { not input.parameters[input.parameters.missing] }
 violation[{"msg": "literal"}] { not count([input.parameters.missing]) == 0 }
+violation[{"msg": "with"}] { not is_allowed(input.parameters.present) with input.parameters.present as "ok" }
 "#;
     // OPA: only the plain negated reference, the negated equality and the call on a defined
     // argument hold; the others fail because their argument is undefined.
