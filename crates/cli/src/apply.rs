@@ -108,7 +108,7 @@ pub(crate) struct ApplyArgs {
 
     /// Gatekeeper templates with both a CEL (K8sNativeValidation) and a Rego entry run CEL
     /// (Gatekeeper's default) or Rego.
-    #[arg(long, value_enum, default_value_t = crate::test_cmd::GatekeeperEngine::Cel)]
+    #[arg(long, value_enum, value_name = "ENGINE", default_value_t = crate::test_cmd::GatekeeperEngine::Cel)]
     gatekeeper_engine: crate::test_cmd::GatekeeperEngine,
 
     /// Labels for namespaces not in the input: a YAML file mapping namespace names to label

@@ -58,7 +58,7 @@ pub(crate) struct TestArgs {
 
     /// Gatekeeper templates that carry both a CEL (K8sNativeValidation) and a Rego entry:
     /// run CEL (Gatekeeper's default) or Rego (as `--enable-k8s-native-validation=false`).
-    #[arg(long, value_enum, default_value_t = GatekeeperEngine::Cel)]
+    #[arg(long, value_enum, value_name = "ENGINE", default_value_t = GatekeeperEngine::Cel)]
     gatekeeper_engine: GatekeeperEngine,
 }
 
