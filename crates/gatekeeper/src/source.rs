@@ -144,6 +144,10 @@ fn tokenize(src: &str) -> Vec<Token> {
     tokens
 }
 
+/// Negated expressions longer than this many tokens are not rewritten (real ones are short;
+/// the bound keeps hostile input linear).
+const MAX_EXPRESSION_TOKENS: usize = 2048;
+
 /// An edit of the source: replace `start..end` by `text`.
 #[derive(Debug)]
 struct Edit {
@@ -199,9 +203,10 @@ impl<'a> Scanner<'a> {
     }
 
     /// The index of the bracket closing the one at `open`, if any.
-    fn matching(&self, open: usize) -> Option<usize> {
+    /// (Only tokens before `limit` are looked at, so hostile unbalanced input stays linear.)
+    fn matching(&self, open: usize, limit: usize) -> Option<usize> {
         let mut depth = 0usize;
-        for (j, t) in self.tokens.iter().enumerate().skip(open) {
+        for (j, t) in self.tokens.iter().enumerate().take(limit).skip(open) {
             if t.kind != Tok::Punct {
                 continue;
             }
@@ -221,10 +226,16 @@ impl<'a> Scanner<'a> {
 
     /// Token range `[from, to)` of the expression starting at `from`: up to a newline, `;` or
     /// `with` at its own depth, or a closing bracket that leaves it.
+    /// Scans at most [`MAX_EXPRESSION_TOKENS`]: a longer "expression" (or unbalanced input)
+    /// ends there, and the callers leave it alone.
     fn expression_end(&self, from: usize) -> usize {
         let mut depth = 0usize;
         let mut j = from;
-        while let Some(t) = self.tokens.get(j) {
+        while let Some(t) = self
+            .tokens
+            .get(j)
+            .filter(|_| j < from + MAX_EXPRESSION_TOKENS)
+        {
             match t.kind {
                 Tok::Newline if depth == 0 => return j,
                 Tok::Ident if depth == 0 && self.text(t) == "with" => return j,
@@ -307,7 +318,7 @@ impl<'a> Scanner<'a> {
         name_end > from
             && !self.keyword_at(from)
             && self.is_punct(name_end, "(")
-            && self.matching(name_end) == Some(to - 1)
+            && self.matching(name_end, to) == Some(to - 1)
     }
 
     /// Whether `[from, to)` needs evaluation OPA does before a negation: a reference with at
@@ -330,7 +341,7 @@ impl<'a> Scanner<'a> {
             return true;
         }
         // `(a - b)`: what is inside decides.
-        if self.is_punct(from, "(") && self.matching(from) == Some(to - 1) {
+        if self.is_punct(from, "(") && self.matching(from, to) == Some(to - 1) {
             return self
                 .trim(from + 1, to - 1)
                 .is_some_and(|(a, b)| self.needs_hoisting(a, b, refs_too));
@@ -348,7 +359,7 @@ impl<'a> Scanner<'a> {
         if !matches!(open, "[" | "{") || !self.is_punct(from, open) {
             return;
         }
-        if self.matching(from) != Some(to - 1) {
+        if self.matching(from, to) != Some(to - 1) {
             return;
         }
         if self.split_top(from + 1, to - 1, |p| p == "|").len() > 1 {
@@ -376,7 +387,7 @@ impl<'a> Scanner<'a> {
         let mut j = from + 1;
         while j < to {
             if self.is_punct(j, "[") {
-                let Some(close) = self.matching(j).filter(|&c| c < to) else {
+                let Some(close) = self.matching(j, to) else {
                     return;
                 };
                 if let Some((a, b)) = self.trim(j + 1, close) {
@@ -421,6 +432,9 @@ impl<'a> Scanner<'a> {
     fn negation(&mut self, not_index: usize) {
         let from = not_index + 1;
         let end = self.expression_end(from);
+        if end >= from + MAX_EXPRESSION_TOKENS {
+            return;
+        }
         let Some((from, to)) = self.trim(from, end) else {
             return;
         };
@@ -494,7 +508,11 @@ impl<'a> Scanner<'a> {
         // expressions).
         let mut with_end = end;
         while self.tok_text(with_end) == "with" {
-            with_end = self.expression_end(with_end + 1);
+            let next = self.expression_end(with_end + 1);
+            if next >= with_end + 1 + MAX_EXPRESSION_TOKENS {
+                return;
+            }
+            with_end = next;
         }
         let with = match (
             self.tokens.get(end),
@@ -777,6 +795,19 @@ mod tests {
             "{}",
             s.source
         );
+    }
+
+    #[test]
+    fn unbalanced_negations_are_left_alone() {
+        // Thousands of unclosed `not f(` lines: each negation would run to the end of the
+        // module; the pass gives up on them instead of scanning the rest each time.
+        let src = format!(
+            "package t\np {{\n{}}}\n",
+            "  not f(input.a\n".repeat(30_000)
+        );
+        let out = scan(&src).source;
+        assert!(out.starts_with("package t\np {\n  not f(input.a\n  not f(input.a\n"));
+        assert_eq!(out.lines().count(), src.lines().count());
     }
 
     #[test]
