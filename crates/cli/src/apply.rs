@@ -267,7 +267,7 @@ pub(crate) fn run(args: ApplyArgs) -> u8 {
             jobs,
             max_file_bytes,
             &limits,
-            &param_kinds,
+            Some(&param_kinds),
         ));
     }
     for problem in loader.take_unbound_constraints() {
@@ -277,10 +277,7 @@ pub(crate) fn run(args: ApplyArgs) -> u8 {
     if let (false, Some(kinds)) = (args.parse_only, loader.inventory_kinds()) {
         // Gatekeeper's referential data: the objects of the synced kinds among the inputs
         // (all of them when a template reads the inventory without naming kinds).
-        let objects = match kinds {
-            Some(kinds) => collect_kinds(&inputs, jobs, max_file_bytes, &limits, &kinds),
-            None => collect_all(&inputs, jobs, max_file_bytes, &limits),
-        };
+        let objects = collect_kinds(&inputs, jobs, max_file_bytes, &limits, kinds.as_deref());
         loader.set_inventory(objects);
     }
     let use_builtin = args.policies.is_empty() && loader.is_empty();
@@ -556,16 +553,20 @@ fn prescan(
     found
 }
 
-/// Every object of the input whose `(apiVersion, kind)` is one of `kinds`: the parameter
-/// objects of admission policies.
+/// Every object of the input whose `(apiVersion, kind)` is one of `kinds` (the parameter
+/// objects of admission policies, Gatekeeper's synced kinds), or with `None` every resource
+/// (policy documents left out).
 fn collect_kinds(
     inputs: &[Input],
     jobs: usize,
     max_file_bytes: u64,
     limits: &manifest::Limits,
-    kinds: &[(String, String)],
+    kinds: Option<&[(String, String)]>,
 ) -> Vec<Value> {
-    let needles: Vec<&str> = kinds.iter().map(|(_, kind)| kind.as_str()).collect();
+    let needles: Vec<&str> = match kinds {
+        Some(kinds) => kinds.iter().map(|(_, kind)| kind.as_str()).collect(),
+        None => vec!["kind"],
+    };
     let mut found = Vec::new();
     let scan = Scan {
         inputs,
@@ -576,43 +577,21 @@ fn collect_kinds(
     };
     scan.run(
         |raw| {
-            kinds
-                .iter()
-                .any(|(_, kind)| manifest::may_contain_kind(raw, kind))
+            kinds.is_none_or(|kinds| {
+                kinds
+                    .iter()
+                    .any(|(_, kind)| manifest::may_contain_kind(raw, kind))
+            })
         },
         |object, _, local: &mut Vec<Value>| {
-            let wanted = kinds.iter().any(|(api_version, kind)| {
-                kanon_core::object::api_version(&object) == api_version
-                    && kanon_core::object::kind(&object) == kind
-            });
+            let wanted = match kinds {
+                Some(kinds) => kinds.iter().any(|(api_version, kind)| {
+                    kanon_core::object::api_version(&object) == api_version
+                        && kanon_core::object::kind(&object) == kind
+                }),
+                None => classify(&object) == DocumentKind::Resource,
+            };
             if wanted {
-                local.push(object);
-            }
-        },
-        |local| found.extend(local),
-    );
-    found
-}
-
-/// Every resource of the input (policy documents left out).
-fn collect_all(
-    inputs: &[Input],
-    jobs: usize,
-    max_file_bytes: u64,
-    limits: &manifest::Limits,
-) -> Vec<Value> {
-    let mut found = Vec::new();
-    let scan = Scan {
-        inputs,
-        jobs,
-        max_file_bytes,
-        limits,
-        needles: &["kind"],
-    };
-    scan.run(
-        |_| true,
-        |object, _, local: &mut Vec<Value>| {
-            if classify(&object) == DocumentKind::Resource {
                 local.push(object);
             }
         },

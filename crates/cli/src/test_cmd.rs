@@ -88,17 +88,15 @@ struct TestRun {
     error: Option<String>,
 }
 
-/// Whether a file holds a gator suite (`apiVersion: test.gatekeeper.sh/...`, `kind: Suite`):
-/// only YAML files that mention the group are parsed.
+/// Whether a file holds a gator suite (`apiVersion: test.gatekeeper.sh/...`, `kind: Suite`),
+/// judged from its text; [`run_gator_file`] parses it once and runs its Suite documents.
 fn is_gator_suite(path: &Path) -> bool {
     if !path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
         return false;
     }
-    let Ok(text) = std::fs::read_to_string(path) else {
-        return false;
-    };
-    text.contains("test.gatekeeper.sh")
-        && read_documents(path).is_ok_and(|docs| docs.iter().any(suite::is_suite_document))
+    std::fs::read_to_string(path).is_ok_and(|text| {
+        text.contains("test.gatekeeper.sh") && manifest::may_contain_kind(&text, "Suite")
+    })
 }
 
 /// Runs the gator suites of one file: one [`TestRun`] per suite test.

@@ -282,16 +282,11 @@ fn wildcard(pattern: &str, value: &str) -> bool {
     }
 }
 
-fn labels_of(object: &Value) -> Labels {
-    object
-        .pointer("/metadata/labels")
-        .and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
-                .collect()
-        })
-        .unwrap_or_default()
+/// An object's labels (non-string values skipped).
+pub(crate) fn labels_of(object: &Value) -> Labels {
+    object::labels(object)
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
 }
 
 /// A loaded Constraint.

@@ -231,8 +231,7 @@ fn matches(
         let (group, kind) = if o.is_null() {
             (facts.group, facts.kind)
         } else {
-            let api_version = kanon_core::object::api_version(o);
-            let group = api_version.split_once('/').map_or("", |(g, _)| g);
+            let (group, _) = review::split_api_version(kanon_core::object::api_version(o));
             (group, kanon_core::object::kind(o))
         };
         matcher.matches(&Subject {

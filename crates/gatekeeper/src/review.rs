@@ -74,18 +74,21 @@ pub fn review_of_request(request: &Value) -> Result<Value, String> {
     Ok(Value::Object(review))
 }
 
+/// The request's Namespace as far as kanon knows it (name and labels), or null.
+fn namespace_object(namespace: Option<&str>, labels: Option<&Labels>) -> Value {
+    match (namespace, labels) {
+        (Some(name), Some(labels)) => json!({"apiVersion": "v1", "kind": "Namespace",
+            "metadata": {"name": name, "labels": labels}}),
+        _ => Value::Null,
+    }
+}
+
 /// The review of one of kanon's admission requests (JSON, for the CEL engine).
 pub fn review_of(request: &AdmissionRequest, namespace_labels: Option<&Labels>) -> Value {
     let mut review = serde_json::to_value(request).unwrap_or(Value::Null);
-    let namespace = ReviewFacts::of_request(request)
-        .namespace
-        .map(str::to_owned);
+    let namespace_object =
+        namespace_object(ReviewFacts::of_request(request).namespace, namespace_labels);
     if let Some(map) = review.as_object_mut() {
-        let namespace_object = match (namespace, namespace_labels) {
-            (Some(name), Some(labels)) => json!({"apiVersion": "v1", "kind": "Namespace",
-                "metadata": {"name": name, "labels": labels}}),
-            _ => Value::Null,
-        };
         map.insert("namespaceObject".into(), namespace_object);
         if request.operation == Operation::Delete {
             if let Some(old) = &request.old_object {
@@ -103,7 +106,8 @@ pub fn is_admission_review(document: &Value) -> bool {
         && object::api_version(document).starts_with("admission.k8s.io/")
 }
 
-fn split_api_version(api_version: &str) -> (&str, &str) {
+/// `(group, version)` of an `apiVersion` (the core group is `""`).
+pub(crate) fn split_api_version(api_version: &str) -> (&str, &str) {
     api_version.split_once('/').unwrap_or(("", api_version))
 }
 
@@ -349,33 +353,7 @@ pub fn rego_review_of(
             facts.old_object.map_or(regorus::Value::Null, to_rego),
         ),
     ];
-    let namespace_object = match (facts.namespace, namespace_labels) {
-        (Some(ns), Some(labels)) => rego_object([
-            ("apiVersion", regorus::Value::from("v1")),
-            ("kind", regorus::Value::from("Namespace")),
-            (
-                "metadata",
-                rego_object([
-                    ("name", regorus::Value::from(ns)),
-                    (
-                        "labels",
-                        regorus::Value::from(
-                            labels
-                                .iter()
-                                .map(|(k, v)| {
-                                    (
-                                        regorus::Value::from(k.as_str()),
-                                        regorus::Value::from(v.as_str()),
-                                    )
-                                })
-                                .collect::<std::collections::BTreeMap<_, _>>(),
-                        ),
-                    ),
-                ]),
-            ),
-        ]),
-        _ => regorus::Value::Null,
-    };
+    let namespace_object = to_rego(&namespace_object(facts.namespace, namespace_labels));
     fields.push(("namespaceObject", namespace_object));
     if let Some(ns) = request.namespace.as_deref() {
         fields.push(("namespace", regorus::Value::from(ns)));

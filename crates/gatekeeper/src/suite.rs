@@ -13,7 +13,7 @@ use crate::GatekeeperSet;
 
 /// gator's enforcement point (for `scoped` constraints).
 pub const GATOR_POINT: &str = "gator.gatekeeper.sh";
-use kanon_core::{object, Labels};
+use kanon_core::object;
 use serde_json::Value;
 
 /// A suite file.
@@ -481,7 +481,8 @@ fn run_case(
     };
     // The inventory's Namespace serves namespaceSelector matching; gator's review itself
     // carries no namespaceObject.
-    let namespace_labels = namespace_object(&review, &inventory_objects).map(labels_of_namespace);
+    let namespace_labels =
+        namespace_object(&review, &inventory_objects).map(crate::constraint::labels_of);
     let mut review = review;
     if let Some(map) = review.as_object_mut() {
         map.insert("namespaceObject".into(), Value::Null);
@@ -545,31 +546,12 @@ fn check_assertions(
 
 /// The review's Namespace, when the inventory holds it.
 fn namespace_object<'a>(review: &Value, inventory: &'a [Value]) -> Option<&'a Value> {
-    let object = review
-        .get("object")
-        .filter(|o| !o.is_null())
-        .or_else(|| review.get("oldObject"));
-    let namespace = review
-        .get("namespace")
-        .and_then(Value::as_str)
-        .filter(|n| !n.is_empty())
-        .or_else(|| object.and_then(object::namespace))?;
+    let namespace = review::ReviewFacts::of_review(review).namespace?;
     inventory.iter().find(|o| {
         object::kind(o) == "Namespace"
             && object::api_version(o) == "v1"
             && object::name(o) == namespace
     })
-}
-
-fn labels_of_namespace(ns: &Value) -> Labels {
-    ns.pointer("/metadata/labels")
-        .and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 #[cfg(test)]
